@@ -1,0 +1,49 @@
+/// The configuration the C init reads from its descriptor 3: NUL-terminated
+/// tokens, each key followed by its values (see `proctor-init/config.c`).
+struct InitConfiguration {
+    var tokens: [String] = []
+
+    /// Everything init needs for `spec` in slot `identity`, root mounted on `rootDirectory`.
+    init(spec: SandboxSpec, uid: UInt32, gid: UInt32, rootDirectory: String, cgroupProcs: [String]) {
+        add("root", rootDirectory)
+        add("uid", String(uid))
+        add("gid", String(gid))
+        add("cwd", "/workspace")
+        add("loopback", spec.network == .loopback ? "1" : "0")
+        add("output", String(spec.limits.output))
+        if let workspace = spec.workspace { add("workspace", workspace) }
+        for file in cgroupProcs { add("cgroup", file) }
+        for argument in spec.command { add("argv", argument) }
+        for entry in Self.environment(for: spec) { add("env", entry) }
+        let limits = spec.limits
+        for (name, value) in [("nofile", limits.openFiles), ("fsize", limits.fileSize), ("stack", limits.stack), ("core", 0)] {
+            add("rlimit", name, String(value))
+        }
+        for name in SeccompPolicy.denied { add("deny", name) }
+        for step in MountPlan(uid: uid, gid: gid).steps(for: spec) { tokens += step.tokens }
+    }
+
+    /// A clean environment: a minimal PATH, HOME and LANG, then the spec's own
+    /// entries (which may override them). Nothing of the caller's leaks in.
+    static func environment(for spec: SandboxSpec) -> [String] {
+        var entries = ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/workspace", "LANG=C.UTF-8", "TMPDIR=/tmp"]
+        for entry in spec.environment {
+            let name = entry.prefix { $0 != "=" }
+            entries.removeAll { $0.hasPrefix(name + "=") }
+            entries.append(entry)
+        }
+        return entries
+    }
+
+    private mutating func add(_ values: String...) { tokens += values }
+
+    /// The bytes to write: every token followed by a NUL.
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        for token in tokens {
+            out += token.utf8
+            out.append(0)
+        }
+        return out
+    }
+}

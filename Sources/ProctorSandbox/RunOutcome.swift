@@ -1,0 +1,60 @@
+/// What the supervisor learned during a run, from the helper's status
+/// messages and its own watch; turned into the one verdict that tells the truth.
+struct RunOutcome {
+    enum Ending: Equatable {
+        case exited(Int32)
+        case signaled(Int32)
+        /// Init killed everything on request (a limit, a cancel, the supervisor leaving).
+        case killed
+    }
+
+    var ending: Ending?
+    /// The limit the supervisor (or the output cap) stopped the run for.
+    var stoppedFor: LimitKind?
+    var internalError: String?
+    var fullDisks: Set<String> = []
+    var skippedEntries = 0
+
+    /// What a status line asks of the supervisor.
+    enum Event: Equatable { case none, started, outputExceeded }
+
+    /// Reads one status line from the helper into the outcome.
+    mutating func apply(line: Substring) -> Event {
+        let kind = line.prefix { $0 != " " }
+        let detail = line.dropFirst(kind.count).drop { $0 == " " }
+        switch kind {
+        case "started": return .started
+        case "output": return .outputExceeded
+        case "error": internalError = internalError ?? String(detail)
+        case "execfail": internalError = internalError ?? "cannot execute \(detail)"
+        case "disk": fullDisks.insert(String(detail))
+        case "skipped": skippedEntries = Int(detail) ?? 0
+        case "exited": ending = .exited(Int32(detail) ?? -1)
+        case "signaled": ending = .signaled(Int32(detail) ?? -1)
+        case "killed": ending = .killed
+        case "initdied":
+            if ending == nil { internalError = internalError ?? "the sandbox's init died (\(detail))" }
+        default: break
+        }
+        return .none
+    }
+
+    /// The verdict: an internal error first, then the limit the run was stopped
+    /// for, then a limit the kernel enforced (memory, processes, disk) when the
+    /// program did not succeed, else how the program ended.
+    func verdict(usage: CgroupUsage, limits: Limits) -> Verdict {
+        if let internalError { return .internalError(internalError) }
+        if let stoppedFor { return .limitExceeded(stoppedFor) }
+        guard let ending else { return .internalError("the sandbox ended without reporting how the program ended") }
+        if Double(usage.cpuNanoseconds) / 1e9 >= limits.cpuTime { return .limitExceeded(.cpuTime) }
+        if ending == .exited(0) { return .exited(code: 0) }
+        if usage.oomKills > 0 { return .limitExceeded(.memory) }
+        if usage.processLimitHits > 0 { return .limitExceeded(.processes) }
+        if !fullDisks.isEmpty { return .limitExceeded(.disk) }
+        switch ending {
+        case .exited(let code): return .exited(code: code)
+        case .signaled(let signal): return .signaled(signal: signal)
+        case .killed: return .internalError("the run was stopped before the program ended")
+        }
+    }
+}

@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs untrusted programs inside namespaces, cgroups, seccomp and an
+/// allow-list filesystem, and reports a truthful verdict with measurements.
+///
+/// A `Sandbox` value is cheap and immutable; any number of runs may go on at
+/// once as long as each uses its own slot. After every run, whatever happened,
+/// no process, mount, or temporary file of it is left on the host.
+public struct Sandbox: Sendable {
+    /// Where the sandbox finds its helper and keeps its state.
+    public struct Configuration: Sendable {
+        /// Path of the `proctor-init` helper executable.
+        public var helperPath: String
+        /// Directory for slot locks and the root mountpoint (root-owned).
+        public var stateDirectory: String
+        /// Slot N runs as uid and gid `uidBase + N`.
+        public var uidBase: UInt32
+
+        public init(helperPath: String? = nil, stateDirectory: String = "/run/proctor", uidBase: UInt32 = 1_900_000) {
+            self.helperPath = helperPath ?? Self.defaultHelperPath()
+            self.stateDirectory = stateDirectory
+            self.uidBase = uidBase
+        }
+
+        /// `PROCTOR_INIT` if set, else `proctor-init` beside the running executable.
+        public static func defaultHelperPath() -> String {
+            if let fromEnvironment = getenv("PROCTOR_INIT") { return String(cString: fromEnvironment) }
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+            let executable = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+            let directory = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            return directory + "/proctor-init"
+        }
+    }
+
+    public let configuration: Configuration
+    let hierarchy: CgroupHierarchy
+
+    /// Checks that this machine can host runs: root, cgroups, the helper.
+    public init(configuration: Configuration = Configuration()) throws {
+        guard geteuid() == 0 else {
+            throw SandboxError.unavailable("the sandbox needs root (for namespaces, cgroups and pool uids); run it as root")
+        }
+        guard access(configuration.helperPath, X_OK) == 0 else {
+            throw SandboxError.unavailable("the helper \(configuration.helperPath) is missing; build it with 'swift build' or set PROCTOR_INIT")
+        }
+        try ControlFile.makeDirectories(configuration.stateDirectory + "/root")
+        chmod(configuration.stateDirectory, 0o700)
+        self.configuration = configuration
+        self.hierarchy = try CgroupHierarchy.detect()
+    }
+
+    /// The uid (and gid) a slot's programs run as.
+    public func uid(forSlot slot: Int) -> UInt32 { configuration.uidBase + UInt32(slot) }
+
+    /// Runs `spec` to the end on the calling thread and reports how it went.
+    ///
+    /// - Throws: ``SandboxError`` when the run cannot start (bad spec, busy
+    ///   slot, machine unfit). Once started, every outcome is a ``RunReport``.
+    public func run(_ spec: SandboxSpec, cancel: CancelSignal? = nil) throws -> RunReport {
+        try spec.validate()
+        let lock = try SlotLock(directory: configuration.stateDirectory, slot: spec.slot)
+        let result = Result {
+            var supervisor = try Supervisor(sandbox: self, spec: spec, cancel: cancel)
+            return try supervisor.run()
+        }
+        lock.release()
+        return try result.get()
+    }
+
+    /// Runs `spec` on a thread of its own, so no task of the caller's
+    /// cooperative pool blocks; cancelling the task kills the sandbox at once
+    /// and then throws `CancellationError`.
+    public func run(_ spec: SandboxSpec) async throws -> RunReport {
+        let cancel = CancelSignal()
+        let result = await withTaskCancellationHandler {
+            await BlockingThread.run { Result { try self.run(spec, cancel: cancel) } }
+        } onCancel: {
+            cancel.fire()
+        }
+        if cancel.isFired { throw CancellationError() }
+        return try result.get()
+    }
+}

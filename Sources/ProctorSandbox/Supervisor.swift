@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Watches one run from its helper's start to the last process's end: reads
+/// the helper's status lines, samples the cgroup exactly when a time limit
+/// could first be reached, stops the run for a limit or a cancel, and cleans
+/// up whatever happened.
+struct Supervisor: ~Copyable {
+    let sandbox: Sandbox
+    let spec: SandboxSpec
+    let cancel: CancelSignal?
+    var group: any ControlGroup
+    /// How long the helper may take to build the sandbox and seed the workspace.
+    static let setupTimeout = 120.0
+    /// How long init gets to end a run it was told to end, before it is killed too.
+    static let stopGrace = 2.0
+
+    init(sandbox: Sandbox, spec: SandboxSpec, cancel: CancelSignal?) throws {
+        self.sandbox = sandbox
+        self.spec = spec
+        self.cancel = cancel
+        self.group = sandbox.hierarchy.group(slot: spec.slot)
+    }
+
+    mutating func run() throws -> RunReport {
+        let uid = sandbox.uid(forSlot: spec.slot)
+        // A run of this slot that crashed may have left something behind.
+        if !group.processes().isEmpty { _ = group.killAll(timeout: 2) }
+        StraySweeper.sweep(uid: uid)
+        try group.prepare(limits: spec.limits)
+
+        let streams = try StandardStreams(spec: spec)
+        var config = try Pipe(), status = try Pipe(), control = try Pipe()
+        let helper = try HelperProcess.spawn(
+            path: sandbox.configuration.helperPath, stdio: (streams.input, streams.output, streams.error),
+            config: config.readEnd, status: status.writeEnd, control: control.readEnd)
+        _ = consume streams
+        config.closeRead()
+        status.closeWrite()
+        control.closeRead()
+        let initConfiguration = InitConfiguration(
+            spec: spec, uid: uid, gid: uid, rootDirectory: sandbox.configuration.stateDirectory + "/root",
+            cgroupProcs: group.procsFiles)
+        _ = writeAll(config.writeEnd, initConfiguration.bytes)
+        config.closeWrite()
+
+        var watch = Watch(spec: spec, group: group, control: control.writeEnd, helper: helper)
+        watch.loop(status: status.readEnd, cancel: cancel)
+        helper.wait()
+        control.closeWrite()
+        _ = group.killAll(timeout: 2)
+        StraySweeper.sweep(uid: uid)
+        return watch.report(usage: group.usage())
+    }
+}
+
+/// The supervisor's state while a run is live.
+private struct Watch {
+    let spec: SandboxSpec
+    let group: any ControlGroup
+    let control: Int32
+    let helper: HelperProcess
+    let limits: LimitWatch
+    var outcome = RunOutcome()
+    var startedAt: Double?
+    var endedAt: Double?
+    var stoppedAt: Double?
+    var forced = false
+    var baseline: (cpu: UInt64, stall: UInt64) = (0, 0)
+    let createdAt = MonotonicClock.now()
+
+    init(spec: SandboxSpec, group: any ControlGroup, control: Int32, helper: HelperProcess) {
+        self.spec = spec
+        self.group = group
+        self.control = control
+        self.helper = helper
+        self.limits = LimitWatch(limits: spec.limits, cpuCount: Double(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    }
+
+    mutating func loop(status: Int32, cancel: CancelSignal?) {
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var fds = [pollfd(fd: status, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: cancel?.pollDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+        while true {
+            let timeout = nextTimeout()
+            fds[0].revents = 0
+            fds[1].revents = 0
+            let ready = poll(&fds, nfds_t(fds.count), timeout)
+            if ready < 0 && errno != EINTR { break }
+            if fds[1].revents != 0 {
+                fds[1].fd = -1
+                outcome.internalError = outcome.internalError ?? "the run was cancelled"
+                stop(for: nil)
+            }
+            if fds[0].revents != 0 {
+                let n = chunk.withUnsafeMutableBytes { read(status, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                pending += chunk[0..<n]
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    pending.removeSubrange(...newline)
+                    handle(line: line)
+                }
+            }
+        }
+        if endedAt == nil { endedAt = MonotonicClock.now() }
+    }
+
+    /// Milliseconds `poll` may sleep; also enforces the limits due now.
+    mutating func nextTimeout() -> Int32 {
+        let now = MonotonicClock.now()
+        if let stoppedAt {
+            if !forced && now - stoppedAt > Supervisor.stopGrace {
+                // Init did not end the run in time: end init, and with it the namespace.
+                forced = true
+                kill(helper.pid, SIGKILL)
+                _ = group.killAll(timeout: 1)
+            }
+            return 50
+        }
+        guard let startedAt, endedAt == nil else {
+            if startedAt == nil && now - createdAt > Supervisor.setupTimeout {
+                outcome.internalError = "the sandbox took longer than \(Int(Supervisor.setupTimeout)) s to start"
+                stop(for: nil)
+            }
+            return 100
+        }
+        let sample = group.sampleCPU()
+        let real = now - startedAt
+        let cpu = Double(sample.cpu &- baseline.cpu) / 1e9
+        let stall = Double(sample.stall &- baseline.stall) / 1e9
+        if let limit = limits.exceeded(real: real, cpu: cpu, stall: stall) {
+            stop(for: limit)
+            return 50
+        }
+        let seconds = limits.secondsUntilNextCheck(real: real, cpu: cpu, stall: stall)
+        return Int32(min(max((seconds * 1000).rounded(.up), 1), 5000))
+    }
+
+    mutating func handle(line: String) {
+        switch outcome.apply(line: Substring(line)) {
+        case .started:
+            startedAt = MonotonicClock.now()
+            baseline = group.sampleCPU()
+        case .outputExceeded:
+            stop(for: .output)
+        case .none:
+            if outcome.ending != nil && endedAt == nil { endedAt = MonotonicClock.now() }
+        }
+    }
+
+    /// Tells init to end the run now (it kills every process, then reports).
+    mutating func stop(for limit: LimitKind?) {
+        guard stoppedAt == nil, endedAt == nil else { return }
+        stoppedAt = MonotonicClock.now()
+        if outcome.stoppedFor == nil { outcome.stoppedFor = limit }
+        _ = writeAll(control, [UInt8(ascii: "k")])
+    }
+
+    func report(usage raw: CgroupUsage) -> RunReport {
+        var usage = raw
+        usage.cpuNanoseconds = raw.cpuNanoseconds &- baseline.cpu
+        usage.cpuStallNanoseconds = raw.cpuStallNanoseconds &- baseline.stall
+        if startedAt == nil { usage.cpuNanoseconds = 0 }
+        let real = startedAt.map { max(0, (stoppedAt ?? endedAt ?? $0) - $0) } ?? 0
+        let cpu = Double(usage.cpuNanoseconds) / 1e9
+        let stall = Double(usage.cpuStallNanoseconds) / 1e9
+        let metrics = Metrics(
+            cpuTime: cpu, realTime: real, idlenessTime: LimitWatch.idleness(real: real, cpu: cpu, stall: stall),
+            memory: usage.peakMemory)
+        return RunReport(
+            verdict: outcome.verdict(usage: usage, limits: spec.limits), metrics: metrics,
+            skippedEntries: outcome.skippedEntries > 0 ? outcome.skippedEntries : nil)
+    }
+}

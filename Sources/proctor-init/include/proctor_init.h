@@ -1,0 +1,93 @@
+/*
+ * proctor-init: the C half of the Proctor sandbox.
+ *
+ * The Swift supervisor spawns this program with a fixed set of descriptors:
+ *   0 stdin for the sandboxed program     3 the configuration (read to EOF)
+ *   1 where its stdout goes               4 the status channel (line messages)
+ *   2 where its stderr goes               5 the control channel (EOF or 'k': kill)
+ *
+ * The host-side parent ("outer") unshares a pid namespace, forks the sandbox's
+ * pid 1 ("init") and pumps the program's output into fds 1 and 2 with a cap.
+ * Init joins the run's cgroups, builds the root filesystem, forks the program,
+ * reaps, and on the program's end or a kill request kills every process of
+ * the namespace, copies the workspace back and reports the wait status.
+ *
+ * Only the code in confine.c runs between fork() and execve() in the child that
+ * becomes the user's program. Init is single-threaded, so that child may use
+ * libc freely (no lock can be held by another thread at fork).
+ */
+#ifndef PROCTOR_INIT_H
+#define PROCTOR_INIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define FD_CONFIG 3
+#define FD_STATUS 4
+#define FD_CONTROL 5
+
+#define MAX_ITEMS 256
+
+/* One step of the root filesystem plan, executed in order under the new root. */
+struct mount_op {
+    enum { OP_MKDIR, OP_BIND, OP_TMPFS, OP_SYMLINK, OP_FILE, OP_PROC } kind;
+    const char *a;      /* mkdir/tmpfs/proc/file: path; bind: source; symlink: target */
+    const char *b;      /* bind: destination; symlink: link path; file: content; tmpfs: "dev" or "nodev" */
+    const char *flags;  /* bind: "ro"/"rw" plus ",dev"; tmpfs: its mount options */
+    unsigned long mode; /* mkdir, file */
+};
+
+struct rlimit_item {
+    int resource;
+    unsigned long long value;
+};
+
+/* The whole configuration, parsed from fd 3. Strings point into one buffer. */
+struct config {
+    const char *argv[MAX_ITEMS + 1];
+    int argc;
+    const char *envp[MAX_ITEMS + 1];
+    int envc;
+    const char *cgroups[16];
+    int ncgroups;
+    struct mount_op ops[MAX_ITEMS];
+    int nops;
+    struct rlimit_item rlimits[16];
+    int nrlimits;
+    const char *deny[MAX_ITEMS];
+    int ndeny;
+    const char *root;       /* host directory the new root tmpfs is mounted on */
+    const char *workspace;  /* host directory seeded into /workspace, or NULL */
+    const char *hostname;
+    const char *cwd;
+    uid_t uid;
+    gid_t gid;
+    int loopback;
+    unsigned long long output_limit;
+};
+
+int config_read(int fd, struct config *cfg);
+
+/* status.c: one line per message on FD_STATUS; writes are atomic (< PIPE_BUF). */
+void status_send(const char *kind, const char *detail);
+void status_sendf(const char *kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* rootfs.c */
+int rootfs_build(const struct config *cfg);
+int rootfs_enter(const struct config *cfg);
+int loopback_up(void);
+
+/* workspace.c: regular files and directories only; returns -1 with errno. */
+int tree_copy(int src_dir, int dst_dir, uid_t uid, gid_t gid, int depth, unsigned *skipped);
+int tree_clear(int dir, int depth);
+
+/* confine.c: runs in the forked child, never returns. */
+void confine_and_exec(const struct config *cfg, int in_fd, int out_fd, int err_fd,
+                      int error_pipe, void *seccomp_ctx) __attribute__((noreturn));
+void *seccomp_build(const struct config *cfg);
+
+/* init.c: pid 1 of the sandbox, never returns. */
+void init_main(const struct config *cfg, int out_w, int err_w) __attribute__((noreturn));
+
+#endif
