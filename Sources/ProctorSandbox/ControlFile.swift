@@ -24,7 +24,7 @@ enum ControlFile {
 
     /// Writes `text`; throws ``SandboxError/unavailable(_:)`` naming the file and errno.
     static func write(_ path: String, _ text: String) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
         guard fd >= 0 else { throw failure("opening", path) }
         defer { close(fd) }
         let n = text.withCString { Glibc.write(fd, $0, strlen($0)) }

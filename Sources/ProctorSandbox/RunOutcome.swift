@@ -39,17 +39,22 @@ struct RunOutcome {
         return .none
     }
 
-    /// The verdict: an internal error first, then the limit the run was stopped
-    /// for, then a limit the kernel enforced (memory, processes, disk) when the
-    /// program did not succeed, else how the program ended.
+    /// The verdict: an internal error first; then the output cap; then a limit
+    /// the kernel enforced (memory, processes) if the run did not simply
+    /// succeed, since an OOM kill or a failed fork explains what followed; then
+    /// the time limit the run was stopped for; then a full disk for a program
+    /// that failed; else how the program ended.
     func verdict(usage: CgroupUsage, limits: Limits) -> Verdict {
         if let internalError { return .internalError(internalError) }
+        if stoppedFor == .output { return .limitExceeded(.output) }
+        if stoppedFor != nil || ending != .exited(0) {
+            if usage.oomKills > 0 { return .limitExceeded(.memory) }
+            if usage.processLimitHits > 0 { return .limitExceeded(.processes) }
+        }
         if let stoppedFor { return .limitExceeded(stoppedFor) }
         guard let ending else { return .internalError("the sandbox ended without reporting how the program ended") }
         if Double(usage.cpuNanoseconds) / 1e9 >= limits.cpuTime { return .limitExceeded(.cpuTime) }
         if ending == .exited(0) { return .exited(code: 0) }
-        if usage.oomKills > 0 { return .limitExceeded(.memory) }
-        if usage.processLimitHits > 0 { return .limitExceeded(.processes) }
         if !fullDisks.isEmpty { return .limitExceeded(.disk) }
         switch ending {
         case .exited(let code): return .exited(code: code)

@@ -68,6 +68,9 @@ private struct Watch {
     var stoppedAt: Double?
     var forced = false
     var baseline: (cpu: UInt64, stall: UInt64) = (0, 0)
+    /// The reading at the moment the run was stopped: the metrics report that,
+    /// not what init spent ending the run, so they agree with the verdict.
+    var atStop: (cpu: UInt64, stall: UInt64)?
     let createdAt = MonotonicClock.now()
 
     init(spec: SandboxSpec, group: any ControlGroup, control: Int32, helper: HelperProcess) {
@@ -156,14 +159,15 @@ private struct Watch {
     mutating func stop(for limit: LimitKind?) {
         guard stoppedAt == nil, endedAt == nil else { return }
         stoppedAt = MonotonicClock.now()
+        if startedAt != nil { atStop = group.sampleCPU() }
         if outcome.stoppedFor == nil { outcome.stoppedFor = limit }
         _ = writeAll(control, [UInt8(ascii: "k")])
     }
 
     func report(usage raw: CgroupUsage) -> RunReport {
         var usage = raw
-        usage.cpuNanoseconds = raw.cpuNanoseconds &- baseline.cpu
-        usage.cpuStallNanoseconds = raw.cpuStallNanoseconds &- baseline.stall
+        usage.cpuNanoseconds = (atStop?.cpu ?? raw.cpuNanoseconds) &- baseline.cpu
+        usage.cpuStallNanoseconds = (atStop?.stall ?? raw.cpuStallNanoseconds) &- baseline.stall
         if startedAt == nil { usage.cpuNanoseconds = 0 }
         let real = startedAt.map { max(0, (stoppedAt ?? endedAt ?? $0) - $0) } ?? 0
         let cpu = Double(usage.cpuNanoseconds) / 1e9

@@ -166,6 +166,7 @@ void init_main(const struct config *cfg, int out_w, int err_w) {
     kill_everything();
     report_full("/tmp", "tmp");
     report_full("/workspace", "workspace");
+    report_full("/dev/shm", "shm");
     if (host_ws >= 0) {
         int ws = open("/workspace", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (ws < 0 || tree_clear(host_ws, 0) < 0 || tree_copy(ws, host_ws, 0, 0, 0, &skipped) < 0)

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+@testable import ProctorSandbox
+
+/// The kill is of the whole tree, and after every run nothing of it remains:
+/// no process, no mount, no cgroup member.
+@Suite struct CleanupTests {
+    /// Runs `script` in a fresh slot and checks the host is clean afterwards.
+    func runAndCheckClean(_ script: String, limits: (inout Limits) -> Void = { _ in }) async throws -> RunReport {
+        let slot = Harness.slot()
+        let run = try await Harness.run(script, limits: limits) { $0.slot = slot }
+        let uid = Harness.sandbox.uid(forSlot: slot)
+        #expect(Harness.processes(ownedBy: uid).isEmpty, "processes of uid \(uid) survived")
+        #expect(Harness.sandbox.hierarchy.group(slot: slot).processes().isEmpty, "the slot's cgroup is not empty")
+        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        #expect(!mounts.contains(Harness.sandbox.configuration.stateDirectory + "/root"))
+        return run.report
+    }
+
+    @Test func doubleForkedDaemonDiesWithTheRun() async throws {
+        let report = try await runAndCheckClean("(setsid sh -c 'sleep 1000' &); (nohup sleep 1000 >/dev/null 2>&1 &); exit 0")
+        #expect(report.verdict == .exited(code: 0))
+        #expect(report.metrics.realTime < 5)
+    }
+
+    @Test func sigtermIgnoringProcessIsKilled() async throws {
+        let report = try await runAndCheckClean("trap '' TERM INT HUP; sleep 1000") { $0.wallTime = 0.5 }
+        #expect(report.verdict == .limitExceeded(.realTime))
+    }
+
+    @Test func stoppedProcessesAreKilled() async throws {
+        let report = try await runAndCheckClean("sleep 1000 & kill -STOP $!; kill -STOP $$") { $0.idleTime = 0.5 }
+        #expect(report.verdict == .limitExceeded(.idlenessTime))
+    }
+
+    @Test func backgroundSpinnerAfterExitIsKilled() async throws {
+        let report = try await runAndCheckClean("(while :; do :; done) & echo started")
+        #expect(report.verdict == .exited(code: 0))
+    }
+
+    @Test func cancellingARunKillsItPromptly() async throws {
+        let slot = Harness.slot()
+        var spec = SandboxSpec(command: ["/bin/sh", "-c", "trap '' TERM; sleep 1000"], slot: slot)
+        spec.limits.wallTime = 60
+        spec.limits.idleTime = 60
+        let task = Task { try await Harness.sandbox.run(spec) }
+        try await Task.sleep(for: .milliseconds(300))
+        let cancelledAt = ContinuousClock.now
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(ContinuousClock.now - cancelledAt < .seconds(1))
+        #expect(Harness.processes(ownedBy: Harness.sandbox.uid(forSlot: slot)).isEmpty)
+    }
+
+    @Test func strayProcessOfTheSlotUidIsSwept() async throws {
+        // A process running as the slot's uid outside any run (as if a previous
+        // supervisor crashed) is found and killed before the next run.
+        let slot = Harness.slot()
+        let uid = Harness.sandbox.uid(forSlot: slot)
+        let stray = Process()
+        stray.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        stray.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/bin/sleep", "1000"]
+        try stray.run()
+        defer { if stray.isRunning { stray.terminate() } }
+        for _ in 0..<200 where Harness.processes(ownedBy: uid).isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!Harness.processes(ownedBy: uid).isEmpty)
+        _ = try await Harness.run("true") { _ in } configure: { $0.slot = slot }
+        stray.waitUntilExit()
+        #expect(stray.terminationReason == .uncaughtSignal)
+    }
+}
