@@ -23,7 +23,8 @@ let package = Package(
         .executableTarget(
             name: "proctor-init",
             dependencies: ["CSeccomp"],
-            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-O2"])]
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-O2"])],
+            linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
         .target(name: "ProctorSandbox"),
         .executableTarget(
@@ -32,6 +33,12 @@ let package = Package(
                 "ProctorSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Benchmarks: `bash bench/sandbox.sh`.
+        .executableTarget(
+            name: "sandbox-bench",
+            dependencies: ["ProctorSandbox"],
+            path: "bench/sandbox-bench"
         ),
         .testTarget(
             name: "ProctorSandboxTests",

@@ -25,9 +25,12 @@ struct Supervisor: ~Copyable {
 
     mutating func run() throws -> RunReport {
         let uid = sandbox.uid(forSlot: spec.slot)
-        // A run of this slot that crashed may have left something behind.
-        if !group.processes().isEmpty { _ = group.killAll(timeout: 2) }
-        StraySweeper.sweep(uid: uid)
+        // A supervisor of this slot that crashed may have left something behind;
+        // a normal run leaves nothing (see the sweep after it).
+        if !group.processes().isEmpty {
+            _ = group.killAll(timeout: 2)
+            StraySweeper.sweep(uid: uid)
+        }
         try group.prepare(limits: spec.limits)
 
         let streams = try StandardStreams(spec: spec)

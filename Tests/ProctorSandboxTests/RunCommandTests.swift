@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+@testable import ProctorSandbox
+
+/// `proctor run` as a person types it: the real binary, its output and exit status.
+@Suite struct RunCommandTests {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var report: [String: Any]? {
+            guard let line = stdout.split(separator: "\n").last else { return nil }
+            return try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        }
+    }
+
+    func proctor(_ arguments: [String]) async throws -> Result {
+        let binary = URL(fileURLWithPath: Sandbox.Configuration.defaultHelperPath()).deletingLastPathComponent()
+            .appendingPathComponent("proctor")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["run", "--slot", String(Harness.slot())] + arguments
+        let out = Foundation.Pipe(), err = Foundation.Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        async let outData = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
+        async let errData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        let (o, e) = await (outData, errData)
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func printsTheProgramsOutputThenTheReport() async throws {
+        let result = try await proctor(["--", "/bin/sh", "-c", "echo hi"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("hi\n"))
+        let verdict = result.report?["verdict"] as? [String: Any]
+        #expect(verdict?["kind"] as? String == "exited")
+        #expect(verdict?["exit_code"] as? Int == 0)
+        let metrics = result.report?["metrics"] as? [String: Any]
+        #expect(Set(metrics?.keys.map { $0 } ?? []) == ["cpu_time", "real_time", "idleness_time", "memory"])
+    }
+
+    @Test func limitVerdictStillExitsZero() async throws {
+        let result = try await proctor(["--cpu-time", "0.3", "--", "/bin/sh", "-c", "while :; do :; done"])
+        #expect(result.status == 0)
+        let verdict = result.report?["verdict"] as? [String: Any]
+        #expect(verdict?["kind"] as? String == "limit_exceeded")
+        #expect(verdict?["limit"] as? String == "cpu_time")
+    }
+
+    @Test func reportCanGoToAFile() async throws {
+        let directory = try Harness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await proctor(["--report", directory + "/report.json", "--", "/bin/sh", "-c", "echo only"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "only\n")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/report.json"))) as? [String: Any]
+        #expect((report?["verdict"] as? [String: Any])?["kind"] as? String == "exited")
+    }
+
+    @Test(arguments: [
+        (["--memory", "lots", "--", "/bin/true"], "--memory"),
+        (["--cpu-time", "-1", "--", "/bin/true"], "--cpu-time"),
+        (["--network", "internet", "--", "/bin/true"], "--network"),
+        (["--bind", "/tmp", "--", "/bin/true"], "--bind"),
+        (["--env", "=x", "--", "/bin/true"], "--env"),
+        ([], "no program"),
+        (["--spec", "/nonexistent.json"], "--spec"),
+    ])
+    func badUsageExitsTwoAndSaysWhy(arguments: [String], mention: String) async throws {
+        let result = try await proctor(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(mention), "stderr: \(result.stderr)")
+    }
+
+    @Test func internalErrorExitsOne() async throws {
+        let result = try await proctor(["--", "no-such-program"])
+        #expect(result.status == 1)
+        let verdict = result.report?["verdict"] as? [String: Any]
+        #expect(verdict?["kind"] as? String == "internal_error")
+        #expect((verdict?["message"] as? String)?.contains("no-such-program") == true)
+    }
+
+    @Test func specFileWithFlagsOnTop() async throws {
+        let directory = try Harness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spec = #"{"command": ["/bin/sh", "-c", "sleep 5"], "limits": {"wall_time": 30, "idle_time": 30}}"#
+        try spec.write(toFile: directory + "/spec.json", atomically: true, encoding: .utf8)
+        let result = try await proctor(["--spec", directory + "/spec.json", "--wall-time", "0.3"])
+        #expect(result.status == 0)
+        #expect((result.report?["verdict"] as? [String: Any])?["limit"] as? String == "real_time")
+    }
+}
