@@ -10,6 +10,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libseccomp, found through pkg-config (Debian: libseccomp-dev).
@@ -19,7 +25,8 @@ let package = Package(
             providers: [.apt(["libseccomp-dev"])]
         ),
         // The sandbox's own pid 1 and its host-side parent: everything between
-        // clone() and execve() lives here, in small single-threaded C.
+        // clone() and execve() lives here, in small single-threaded C. Linked
+        // statically: it starts in 0.5 ms instead of 2.5 ms with the Swift runtime.
         .executableTarget(
             name: "proctor-init",
             dependencies: ["CSeccomp"],
@@ -27,14 +34,49 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
         .target(name: "ProctorSandbox"),
+        .target(name: "ProctorCore"),
+        .target(
+            name: "ProctorStore",
+            dependencies: [
+                "ProctorCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "ProctorWorker",
+            dependencies: [
+                "ProctorCore", "ProctorSandbox", "ProctorStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "ProctorServer",
+            dependencies: [
+                "ProctorCore", "ProctorStore", "ProctorWorker",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("openapi.yaml")]
+        ),
+        .target(
+            name: "ProctorClient",
+            dependencies: [
+                "ProctorCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .executableTarget(
             name: "proctor",
             dependencies: [
-                "ProctorSandbox",
+                "ProctorSandbox", "ProctorServer", "ProctorClient", "ProctorStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Benchmarks: `bash bench/sandbox.sh`.
+        // Benchmarks: `bash bench/sandbox.sh`, `bash bench/service.sh`.
         .executableTarget(
             name: "sandbox-bench",
             dependencies: ["ProctorSandbox"],
@@ -43,6 +85,14 @@ let package = Package(
         .testTarget(
             name: "ProctorSandboxTests",
             dependencies: ["ProctorSandbox", "proctor-init", "proctor"]
+        ),
+        .testTarget(
+            name: "ProctorCoreTests",
+            dependencies: ["ProctorCore"]
+        ),
+        .testTarget(
+            name: "ProctorServerTests",
+            dependencies: ["ProctorServer", "ProctorClient", "ProctorStore", "ProctorWorker", "proctor-init", "proctor"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -6,18 +6,23 @@ import Glibc
 
 /// The `proctor` command: argument parsing and wiring only.
 @main
-struct Proctor: ParsableCommand {
+struct Proctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proctor",
         abstract: "Run untrusted code in a sandbox with hard limits, and grade it.",
-        subcommands: [RunCommand.self])
+        subcommands: [RunCommand.self, ServeCommand.self, AdminCommand.self, SubmitCommand.self, StatusCommand.self,
+                      LogsCommand.self, CancelCommand.self, JobsCommand.self, CompetitionsCommand.self])
 
     /// Bad usage exits 2 with a message that says what was wrong, as the
     /// sandbox issue asks; ArgumentParser's own default would be 64.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
         } catch {

@@ -1,0 +1,112 @@
+/// Limits of one grading stage as a competition declares them; anything left
+/// out takes the sandbox's safe default.
+public struct StageLimits: Codable, Sendable, Equatable {
+    public var cpuTime: Double?
+    public var idleTime: Double?
+    public var wallTime: Double?
+    public var memory: UInt64?
+    public var processes: UInt64?
+    public var disk: UInt64?
+    public var output: UInt64?
+
+    public init(cpuTime: Double? = nil, idleTime: Double? = nil, wallTime: Double? = nil, memory: UInt64? = nil,
+                processes: UInt64? = nil, disk: UInt64? = nil, output: UInt64? = nil) {
+        self.cpuTime = cpuTime
+        self.idleTime = idleTime
+        self.wallTime = wallTime
+        self.memory = memory
+        self.processes = processes
+        self.disk = disk
+        self.output = output
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cpuTime = "cpu_time", idleTime = "idle_time", wallTime = "wall_time", memory, processes, disk, output
+    }
+}
+
+/// The `competition.json` an operator writes in a competition's directory.
+/// A version is immutable: a change of data or commands is a new version.
+public struct CompetitionManifest: Codable, Sendable, Equatable {
+    public var id: String
+    public var version: String
+    public var title: String
+    public var description: String?
+    /// File names a submission may have (such as `solution.py`).
+    public var acceptedFiles: [String]
+    /// The solution stage's command, run in `/workspace` holding the submission,
+    /// with the public data at `/data`.
+    public var run: [String]
+    /// The grade stage's command, run in `/workspace` holding only a copy of the
+    /// output file, with `/private` (answers) and `/grader`; it writes `results.jsonl`.
+    public var grade: [String]
+    /// The file the solution must leave in `/workspace` for the grader.
+    public var outputFile: String
+    public var maxOutputBytes: UInt64?
+    public var limits: StageLimits?
+    public var gradeLimits: StageLimits?
+    /// Bounds for a submission's `expected_time` (seconds): its default and maximum.
+    public var defaultExpectedTime: Double?
+    public var maxExpectedTime: Double?
+    /// Whole GPUs a job needs.
+    public var gpus: Int?
+    /// SHA-256 (hex) of every data file, by path relative to the directory.
+    public var files: [String: String]
+
+    public init(id: String, version: String, title: String, description: String? = nil, acceptedFiles: [String],
+                run: [String], grade: [String], outputFile: String, maxOutputBytes: UInt64? = nil,
+                limits: StageLimits? = nil, gradeLimits: StageLimits? = nil, defaultExpectedTime: Double? = nil,
+                maxExpectedTime: Double? = nil, gpus: Int? = nil, files: [String: String]) {
+        self.id = id
+        self.version = version
+        self.title = title
+        self.description = description
+        self.acceptedFiles = acceptedFiles
+        self.run = run
+        self.grade = grade
+        self.outputFile = outputFile
+        self.maxOutputBytes = maxOutputBytes
+        self.limits = limits
+        self.gradeLimits = gradeLimits
+        self.defaultExpectedTime = defaultExpectedTime
+        self.maxExpectedTime = maxExpectedTime
+        self.gpus = gpus
+        self.files = files
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, version, title, description, run, grade, limits, gpus, files
+        case acceptedFiles = "accepted_files", outputFile = "output_file", maxOutputBytes = "max_output_bytes"
+        case gradeLimits = "grade_limits", defaultExpectedTime = "default_expected_time"
+        case maxExpectedTime = "max_expected_time"
+    }
+
+    /// Problems with the manifest, each a sentence an operator can act on; empty when valid.
+    public func problems() -> [String] {
+        var problems: [String] = []
+        if !Identifier.isCompetitionID(id) { problems.append("id '\(id)' must match [a-z0-9][a-z0-9-]{0,62}") }
+        if !Identifier.matches(version.lowercased(), maxLength: 32, extra: "._-") {
+            problems.append("version '\(version)' must be 1-32 letters, digits, '.', '_' or '-'")
+        }
+        if acceptedFiles.isEmpty || !acceptedFiles.allSatisfy(Identifier.isSafeFileName) {
+            problems.append("accepted_files must list plain file names such as solution.py")
+        }
+        if run.isEmpty { problems.append("run must be a non-empty command") }
+        if grade.isEmpty { problems.append("grade must be a non-empty command") }
+        if !Identifier.isSafeFileName(outputFile) { problems.append("output_file must be a plain file name") }
+        if let gpus, gpus < 0 || gpus > 16 { problems.append("gpus must be between 0 and 16") }
+        for (path, sum) in files {
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            if path.hasPrefix("/") || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+                problems.append("files: '\(path)' must be a relative path inside the competition directory")
+            }
+            if sum.count != 64 || !sum.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) {
+                problems.append("files: the checksum of '\(path)' must be 64 lower-case hex digits (SHA-256)")
+            }
+        }
+        if let d = defaultExpectedTime, let m = maxExpectedTime, d > m {
+            problems.append("default_expected_time must not exceed max_expected_time")
+        }
+        return problems
+    }
+}

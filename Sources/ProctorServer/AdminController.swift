@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+import ProctorCore
+import ProctorStore
+
+/// `/v1/admin`: users and tokens. Job administration goes through
+/// `/v1/jobs` with an admin token (every job visible and cancellable).
+struct AdminController {
+    let state: ServiceState
+
+    func register(on group: RouterGroup<ProctorRequestContext>) {
+        group.get("users", use: users)
+        group.post("users/{name}/disable", use: disable)
+        group.get("tokens", use: tokens)
+        group.post("tokens", use: createToken)
+        group.post("tokens/{id}/revoke", use: revoke)
+    }
+
+    struct TokenRequest: Decodable {
+        var user: String
+        var role: Role?
+        var label: String?
+        var expiresInSeconds: Double?
+        enum CodingKeys: String, CodingKey { case user, role, label, expiresInSeconds = "expires_in_seconds" }
+    }
+
+    struct TokenResource: Encodable {
+        var id: Int64
+        var user: String
+        var role: Role
+        var label: String
+        var createdAt: Date
+        var expiresAt: Date?
+        var revokedAt: Date?
+        var lastUsedAt: Date?
+        /// Present only in the answer that creates the token.
+        var token: String?
+        enum CodingKeys: String, CodingKey {
+            case id, user, role, label, token
+            case createdAt = "created_at", expiresAt = "expires_at", revokedAt = "revoked_at", lastUsedAt = "last_used_at"
+        }
+    }
+
+    @Sendable func users(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        let users = try await state.store.users()
+        return try JSONResponse.make(["users": users.map { ["name": $0.name, "disabled": $0.disabled ? "true" : "false"] }])
+    }
+
+    @Sendable func disable(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        guard User.isValidName(name), let user = try await state.store.user(named: name) else {
+            throw Problem.notFound("no user '\(name.prefix(64))'")
+        }
+        try await state.store.setUserDisabled(id: user.id, true)
+        return try JSONResponse.make(["name": user.name, "disabled": "true"])
+    }
+
+    @Sendable func tokens(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        var names: [Int64: String] = [:]
+        var items: [TokenResource] = []
+        for token in try await state.store.tokens(userID: nil) {
+            if names[token.userID] == nil { names[token.userID] = try await state.store.user(id: token.userID)?.name }
+            items.append(Self.resource(token, user: names[token.userID] ?? "?"))
+        }
+        return try JSONResponse.make(["tokens": items])
+    }
+
+    @Sendable func createToken(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        let body: TokenRequest
+        do { body = try await request.decode(as: TokenRequest.self, context: context) } catch {
+            throw Problem.badRequest("send JSON {\"user\": NAME, \"role\": \"user\"|\"admin\"|\"worker\", \"expires_in_seconds\": N}")
+        }
+        guard User.isValidName(body.user) else { throw Problem.badRequest("user name must match [a-z0-9][a-z0-9._-]{0,63}") }
+        if let seconds = body.expiresInSeconds, !(seconds.isFinite && seconds > 0) {
+            throw Problem.badRequest("expires_in_seconds must be a positive number")
+        }
+        let issued = try await TokenIssuer(store: state.store).issue(
+            user: body.user, role: body.role ?? .user, label: body.label ?? "", expiresIn: body.expiresInSeconds)
+        var resource = Self.resource(issued.token, user: body.user)
+        resource.token = issued.text
+        return try JSONResponse.make(resource, status: .created)
+    }
+
+    @Sendable func revoke(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw Problem.badRequest("token id must be a number") }
+        guard try await state.store.revokeToken(id: id, at: Date()) else { throw Problem.notFound("no active token \(id)") }
+        return try JSONResponse.make(["revoked": id])
+    }
+
+    static func resource(_ token: Token, user: String) -> TokenResource {
+        TokenResource(id: token.id, user: user, role: token.role, label: token.label, createdAt: token.createdAt,
+                      expiresAt: token.expiresAt, revokedAt: token.revokedAt, lastUsedAt: token.lastUsedAt)
+    }
+}
+
+/// Creates users and their tokens; shared by the admin API and `proctor admin token create`.
+public struct TokenIssuer: Sendable {
+    let store: any JobStore
+
+    public init(store: any JobStore) { self.store = store }
+
+    /// Creates the user if needed and a token for them; the text is shown once.
+    public func issue(user name: String, role: Role, label: String, expiresIn: Double?) async throws -> (text: String, token: Token) {
+        let now = Date()
+        let user = try await store.createUser(name: name, at: now)
+        let generated = TokenCodec.generate()
+        let token = try await store.createToken(
+            userID: user.id, role: role, hash: generated.hash, label: label, at: now,
+            expiresAt: expiresIn.map { now.addingTimeInterval($0) })
+        return (generated.text, token)
+    }
+}

@@ -1,0 +1,79 @@
+import Hummingbird
+import ProctorCore
+import ProctorWorker
+
+/// `/v1/competitions` and `/v1/queue`.
+struct CompetitionsController {
+    let state: ServiceState
+
+    func register(on group: RouterGroup<ProctorRequestContext>) {
+        group.get("competitions", use: list)
+        group.get("competitions/{id}", use: show)
+        group.get("queue", use: queue)
+    }
+
+    struct CompetitionResource: Encodable {
+        var id, version, title: String
+        var description: String?
+        var acceptedFiles: [String]
+        var outputFile: String
+        var gpus: Int
+        var maxExpectedTime: Double?
+        var enabled: Bool
+        var disabledReason: String?
+        enum CodingKeys: String, CodingKey {
+            case id, version, title, description, gpus, enabled
+            case acceptedFiles = "accepted_files", outputFile = "output_file", maxExpectedTime = "max_expected_time"
+            case disabledReason = "disabled_reason"
+        }
+
+        init(_ c: Competition) {
+            id = c.id
+            version = c.version
+            title = c.manifest.title
+            description = c.manifest.description
+            acceptedFiles = c.manifest.acceptedFiles
+            outputFile = c.manifest.outputFile
+            gpus = c.manifest.gpus ?? 0
+            maxExpectedTime = c.manifest.maxExpectedTime
+            enabled = c.isEnabled
+            disabledReason = c.disabledReason
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        _ = try context.requirePrincipal()
+        return try JSONResponse.make(["competitions": state.catalog.all.map(CompetitionResource.init)])
+    }
+
+    @Sendable func show(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        _ = try context.requirePrincipal()
+        let id = context.parameters.get("id") ?? ""
+        guard Identifier.isCompetitionID(id),
+            let competition = state.catalog.current(id) ?? state.catalog.all.first(where: { $0.id == id })
+        else { throw Problem(.notFound, slug: "unknown-competition", title: "Unknown competition", detail: "there is no competition '\(id.prefix(64))'") }
+        return try JSONResponse.make(CompetitionResource(competition))
+    }
+
+    struct QueueResource: Encodable {
+        var depth: Int
+        var running: Int
+        var slots: Int
+        var averageRunSeconds: Double
+        var yourJobs: [JobResource]
+        enum CodingKeys: String, CodingKey {
+            case depth, running, slots, averageRunSeconds = "average_run_seconds", yourJobs = "your_jobs"
+        }
+    }
+
+    @Sendable func queue(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let placement = try await state.placement(competitionID: nil)
+        let mine = try await state.store.jobs(.init(userID: principal.user.id, state: .queued, limit: 100)).jobs
+        var jobs: [JobResource] = []
+        for job in mine { jobs.append(try await state.resource(job, placement: placement)) }
+        return try JSONResponse.make(QueueResource(
+            depth: placement.snapshot.depth, running: placement.snapshot.running, slots: placement.slots,
+            averageRunSeconds: placement.averageSeconds, yourJobs: jobs.sorted { ($0.position ?? 0) < ($1.position ?? 0) }))
+    }
+}

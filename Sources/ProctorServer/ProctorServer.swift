@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import Logging
+import ProctorCore
+import ProctorSandbox
+import ProctorStore
+import ProctorWorker
+import ServiceLifecycle
+
+/// The whole service on one machine: the HTTP API, the local worker and the
+/// retention sweep, run as one `ServiceGroup` that drains on SIGTERM.
+public struct ProctorServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let store: any JobStore
+    public let catalog: CompetitionCatalog
+    public let worker: LocalWorker?
+    let logger: Logger
+    let metrics = HTTPMetrics()
+    let limiter = BadTokenLimiter()
+
+    /// `sandbox` may be `nil` for an API-only replica (no local worker).
+    public init(configuration: ServerConfiguration, store: any JobStore, sandbox: Sandbox?, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        catalog = CompetitionCatalog(root: configuration.competitionsDirectory)
+        for competition in catalog.all where !competition.isEnabled {
+            logger.error("competition disabled", metadata: ["dir": "\(competition.directory)", "why": "\(competition.disabledReason ?? "")"])
+        }
+        if let sandbox, configuration.localSlots > 0 {
+            worker = LocalWorker(
+                store: store, catalog: catalog, sandbox: sandbox,
+                configuration: WorkerConfiguration(
+                    id: "local", slots: configuration.localSlots, dataDirectory: configuration.dataDirectory,
+                    maxRunningPerUser: configuration.quotas.maxRunning),
+                logger: logger)
+        } else {
+            worker = nil
+        }
+    }
+
+    var state: ServiceState { ServiceState(store: store, catalog: catalog, worker: worker, configuration: configuration) }
+
+    /// The router with every route and middleware.
+    func makeRouter() -> Router<ProctorRequestContext> {
+        let router = Router(context: ProctorRequestContext.self)
+        router.add(middleware: RequestIDMiddleware(metrics: metrics))
+        OperationsController(state: state, metrics: metrics).register(on: router)
+        let users = router.group("v1").add(middleware: Authenticator(store: store, limiter: limiter, roles: [.user, .admin]))
+        JobsController(state: state).register(on: users)
+        CompetitionsController(state: state).register(on: users)
+        let admin = router.group("v1/admin").add(middleware: Authenticator(store: store, limiter: limiter, roles: [.admin]))
+        AdminController(state: state).register(on: admin)
+        return router
+    }
+
+    /// Puts jobs that were running when the server stopped back in the queue
+    /// (counting the attempt), or errors them past the retry bound.
+    public func recover() async throws {
+        guard worker != nil else { return }
+        let changed = try await store.requeueExpired(at: Date(), all: true, maxAttempts: 3)
+        for job in changed {
+            logger.warning("recovered job after restart", metadata: ["job": "\(job.id)", "state": "\(job.state.rawValue)"])
+        }
+    }
+
+    /// Runs until SIGTERM or SIGINT; `onReady` gets the bound port.
+    public func run(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory + "/jobs", withIntermediateDirectories: true)
+        try await recover()
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "proctor"),
+            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        var services: [any Service] = [app]
+        if let worker { services.append(worker) }
+        services.append(RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention, logger: logger))
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Per-user quotas: refused with 429 and when to retry.
+public struct Quotas: Sendable {
+    public var maxQueued: Int
+    public var maxRunning: Int
+    public var submissionsPerWindow: Int
+    public var window: TimeInterval
+
+    public init(maxQueued: Int = 20, maxRunning: Int = 2, submissionsPerWindow: Int = 60, window: TimeInterval = 3600) {
+        self.maxQueued = maxQueued
+        self.maxRunning = maxRunning
+        self.submissionsPerWindow = submissionsPerWindow
+        self.window = window
+    }
+}
+
+/// Everything `proctor serve` is configured with.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var dataDirectory: String
+    public var competitionsDirectory: String
+    public var quotas: Quotas
+    /// Largest accepted solution file, in bytes.
+    public var maxUploadBytes: Int
+    /// Largest metadata object, in bytes of JSON.
+    public var maxMetadataBytes: Int
+    /// Terminal jobs' files (workspaces, logs) are deleted this long after they finish.
+    public var retention: TimeInterval
+    /// Slots of the local worker (0: no local worker).
+    public var localSlots: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, competitionsDirectory: String,
+                quotas: Quotas = Quotas(), maxUploadBytes: Int = 1 << 20, maxMetadataBytes: Int = 4096,
+                retention: TimeInterval = 30 * 86400, localSlots: Int = 1) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.competitionsDirectory = competitionsDirectory
+        self.quotas = quotas
+        self.maxUploadBytes = maxUploadBytes
+        self.maxMetadataBytes = maxMetadataBytes
+        self.retention = retention
+        self.localSlots = localSlots
+    }
+}

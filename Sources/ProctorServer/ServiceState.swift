@@ -1,0 +1,40 @@
+import Foundation
+import ProctorCore
+import ProctorStore
+import ProctorWorker
+
+/// What every route needs: the store, the competitions, the local worker (if
+/// any) and the configuration.
+struct ServiceState: Sendable {
+    let store: any JobStore
+    let catalog: CompetitionCatalog
+    let worker: LocalWorker?
+    let configuration: ServerConfiguration
+
+    /// Places queued jobs in the fair queue (one snapshot for all of them).
+    func placement(competitionID: String?) async throws -> QueuePlacement {
+        let snapshot = try await store.queueSnapshot()
+        let average = try await store.averageRunSeconds(competitionID: competitionID) ?? 30
+        return QueuePlacement(snapshot: snapshot, averageSeconds: average, slots: max(configuration.localSlots, 1))
+    }
+
+    /// The API form of `job`, with its place in the queue while queued.
+    func resource(_ job: Job, placement: QueuePlacement? = nil, userName: String? = nil) async throws -> JobResource {
+        var place: (Int, Double?)?
+        if job.state == .queued {
+            let current: QueuePlacement
+            if let placement { current = placement } else { current = try await self.placement(competitionID: job.competitionID) }
+            place = current.place(job, rank: try await store.rank(of: job))
+        }
+        return JobResource(job, userName: userName, placement: place)
+    }
+
+    /// The job if `principal` may see it. Another user's job is "not found",
+    /// exactly like a job that does not exist, so ids cannot be probed.
+    func visibleJob(_ id: String, to principal: Principal) async throws -> Job {
+        guard Identifier.isJobID(id), let job = try await store.job(id: id),
+            principal.isAdmin || job.userID == principal.user.id
+        else { throw Problem.notFound("no job \(id.prefix(64)) among yours") }
+        return job
+    }
+}

@@ -1,0 +1,371 @@
+import GRDB
+import ProctorCore
+
+import Foundation
+
+/// The embedded store: one SQLite file in WAL mode, with `synchronous=FULL` so
+/// that a job answered with 201 survives a crash of the server or the machine.
+public struct SQLiteStore: JobStore {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    // MARK: Users and tokens
+
+    public func createUser(name: String, at: Date) async throws -> User {
+        guard User.isValidName(name) else {
+            throw StoreError.invalid("user name '\(name)' must match [a-z0-9][a-z0-9._-]{0,63}")
+        }
+        return try await pool.write { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]) {
+                return Self.user(row)
+            }
+            try db.execute(sql: "INSERT INTO users (name, created_at) VALUES (?, ?)", arguments: [name, at.timeIntervalSince1970])
+            return User(id: db.lastInsertedRowID, name: name, createdAt: at)
+        }
+    }
+
+    public func user(named name: String) async throws -> User? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map(Self.user) }
+    }
+
+    public func user(id: Int64) async throws -> User? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user) }
+    }
+
+    public func users() async throws -> [User] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY name").map(Self.user) }
+    }
+
+    public func setUserDisabled(id: Int64, _ disabled: Bool) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE users SET disabled = ? WHERE id = ?", arguments: [disabled, id])
+        }
+    }
+
+    public func createToken(userID: Int64, role: Role, hash: String, label: String, at: Date, expiresAt: Date?) async throws -> Token {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO tokens (user_id, role, hash, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [userID, role.rawValue, hash, label, at.timeIntervalSince1970, expiresAt?.timeIntervalSince1970])
+            return Token(id: db.lastInsertedRowID, userID: userID, role: role, hash: hash, label: label, createdAt: at, expiresAt: expiresAt)
+        }
+    }
+
+    public func useToken(hash: String, at: Date) async throws -> (Token, User)? {
+        // Reads first: most requests only need the lookup, and last_used_at is
+        // written at most once a minute per token to keep writes rare.
+        let found = try await pool.read { db -> (Token, User)? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE hash = ?", arguments: [hash]),
+                let userRow = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [row["user_id"] as Int64])
+            else { return nil }
+            return (Self.token(row), Self.user(userRow))
+        }
+        guard let (stored, user) = found else { return nil }
+        var token = stored
+        if token.lastUsedAt.map({ at.timeIntervalSince($0) > 60 }) ?? true {
+            let id = token.id
+            try await pool.write { db in
+                try db.execute(sql: "UPDATE tokens SET last_used_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, id])
+            }
+            token.lastUsedAt = at
+        }
+        return (token, user)
+    }
+
+    public func tokens(userID: Int64?) async throws -> [Token] {
+        try await pool.read { db in
+            if let userID {
+                return try Row.fetchAll(db, sql: "SELECT * FROM tokens WHERE user_id = ? ORDER BY id", arguments: [userID]).map(Self.token)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY id").map(Self.token)
+        }
+    }
+
+    public func revokeToken(id: Int64, at: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [at.timeIntervalSince1970, id])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: Jobs
+
+    public func insert(_ job: Job, limits: SubmissionLimits?) async throws -> (job: Job, created: Bool) {
+        try await pool.write { db in
+            if let key = job.idempotencyKey,
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE user_id = ? AND idempotency_key = ?", arguments: [job.userID, key])
+            {
+                return (Self.job(row), false)
+            }
+            if let limits {
+                let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state = 'queued'", arguments: [job.userID]) ?? 0
+                if queued >= limits.maxQueued { throw StoreError.queueQuota(limit: limits.maxQueued) }
+                let recent = try Double.fetchAll(
+                    db, sql: "SELECT created_at FROM jobs WHERE user_id = ? AND created_at >= ? ORDER BY created_at",
+                    arguments: [job.userID, limits.windowStart.timeIntervalSince1970])
+                if recent.count >= limits.maxPerWindow, let oldest = recent.first {
+                    throw StoreError.rateQuota(limit: limits.maxPerWindow, oldest: Date(timeIntervalSince1970: oldest))
+                }
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO jobs (id, user_id, competition_id, competition_version, state, priority, file_name,
+                        expected_time, metadata, idempotency_key, request_id, created_at)
+                    VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [job.id, job.userID, job.competitionID, job.competitionVersion, job.priority, job.fileName,
+                            job.expectedTime, try Self.json(job.metadata), job.idempotencyKey, job.requestID,
+                            job.createdAt.timeIntervalSince1970])
+            try Self.record(db, JobEvent(jobID: job.id, at: job.createdAt, from: nil, to: .queued, actor: "user:\(job.userID)", reason: "submitted"))
+            return (job, true)
+        }
+    }
+
+    public func job(id: String) async throws -> Job? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.job) }
+    }
+
+    public func jobs(_ filter: JobFilter) async throws -> (jobs: [Job], nextCursor: String?) {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let userID = filter.userID { conditions.append("user_id = ?"); _ = arguments.append(contentsOf: [userID]) }
+        if let state = filter.state { conditions.append("state = ?"); _ = arguments.append(contentsOf: [state.rawValue]) }
+        if let competition = filter.competitionID { conditions.append("competition_id = ?"); _ = arguments.append(contentsOf: [competition]) }
+        if let cursor = filter.cursor {
+            guard let seq = Int64(cursor), seq > 0 else { throw StoreError.invalid("cursor '\(cursor)' is not one this server gave out") }
+            conditions.append("seq < ?")
+            _ = arguments.append(contentsOf: [seq])
+        }
+        let limit = min(max(filter.limit, 1), 500)
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT * FROM jobs \(whereClause) ORDER BY seq DESC LIMIT \(limit + 1)"
+        let rows = try await pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        let page = rows.prefix(limit)
+        let next = rows.count > limit ? page.last.map { String($0["seq"] as Int64) } : nil
+        return (page.map(Self.job), next)
+    }
+
+    public func events(jobID: String) async throws -> [JobEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM job_events WHERE job_id = ? ORDER BY id", arguments: [jobID]).map(Self.event)
+        }
+    }
+
+    public func claim(worker: String, competitions: Set<String>, maxRunningPerUser: Int, at: Date, leaseUntil: Date) async throws -> Job? {
+        guard !competitions.isEmpty else { return nil }
+        let placeholders = Array(repeating: "?", count: competitions.count).joined(separator: ",")
+        let sql = """
+            SELECT j.* FROM jobs j JOIN users u ON u.id = j.user_id
+            WHERE j.state = 'queued' AND j.competition_id IN (\(placeholders))
+              AND (SELECT COUNT(*) FROM jobs r WHERE r.user_id = j.user_id AND r.state IN ('leased', 'running')) < ?
+            ORDER BY j.priority DESC, u.last_run_at ASC NULLS FIRST, j.seq ASC LIMIT 1
+            """
+        return try await pool.write { db in
+            let arguments = StatementArguments(competitions.sorted()) + StatementArguments([maxRunningPerUser])
+            guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
+            var job = Self.job(row)
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET state = 'leased', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
+                    WHERE id = ? AND state = 'queued'
+                    """,
+                arguments: [worker, leaseUntil.timeIntervalSince1970, job.id])
+            try db.execute(sql: "UPDATE users SET last_run_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, job.userID])
+            try Self.record(db, JobEvent(jobID: job.id, at: at, from: .queued, to: .leased, actor: "worker:\(worker)", reason: "claimed (attempt \(job.attempts + 1))"))
+            job.state = .leased
+            job.leaseOwner = worker
+            job.leaseExpiresAt = leaseUntil
+            job.attempts += 1
+            return job
+        }
+    }
+
+    public func renew(jobID: String, worker: String, until: Date) async throws -> Job? {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND state IN ('leased', 'running')",
+                arguments: [until.timeIntervalSince1970, jobID, worker])
+            guard db.changesCount > 0 else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]).map(Self.job)
+        }
+    }
+
+    public func report(jobID: String, worker: String, update: JobUpdate, at: Date) async throws -> Job? {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]) else { return nil }
+            var job = Self.job(row)
+            guard job.leaseOwner == worker, JobState.active.contains(job.state), job.state.canMove(to: update.state) || job.state == update.state else {
+                return nil
+            }
+            let from = job.state
+            job.state = update.state
+            if update.state == .running && job.startedAt == nil { job.startedAt = at }
+            if update.state.isTerminal { job.finishedAt = at }
+            if update.state == .queued || update.state.isTerminal {
+                job.leaseOwner = nil
+                job.leaseExpiresAt = nil
+            }
+            job.solutionReport = update.solutionReport ?? job.solutionReport
+            job.gradeReport = update.gradeReport ?? job.gradeReport
+            job.score = update.score ?? job.score
+            job.results = update.results ?? job.results
+            job.error = update.error ?? job.error
+            try Self.save(db, job)
+            if from != job.state {
+                try Self.record(db, JobEvent(jobID: jobID, at: at, from: from, to: job.state, actor: "worker:\(worker)", reason: update.reason))
+            }
+            return job
+        }
+    }
+
+    public func cancel(jobID: String, actor: String, at: Date) async throws -> Job? {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]) else { return nil }
+            var job = Self.job(row)
+            switch job.state {
+            case .queued:
+                job.state = .cancelled
+                job.finishedAt = at
+                job.error = JobError(.cancelled, "cancelled while queued")
+                try Self.save(db, job)
+                try Self.record(db, JobEvent(jobID: jobID, at: at, from: .queued, to: .cancelled, actor: actor, reason: "cancelled while queued"))
+            case .leased, .running:
+                guard !job.cancelRequested else { break }
+                job.cancelRequested = true
+                try Self.save(db, job)
+                try Self.record(db, JobEvent(jobID: jobID, at: at, from: job.state, to: job.state, actor: actor, reason: "cancel requested"))
+            default:
+                break
+            }
+            return job
+        }
+    }
+
+    public func requeueExpired(at: Date, all: Bool, maxAttempts: Int) async throws -> [Job] {
+        try await pool.write { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM jobs WHERE state IN ('leased', 'running') AND (? OR lease_expires_at < ?)",
+                arguments: [all, at.timeIntervalSince1970])
+            var changed: [Job] = []
+            for row in rows {
+                var job = Self.job(row)
+                let from = job.state
+                let reason: String
+                if job.cancelRequested {
+                    job.state = .cancelled
+                    job.error = JobError(.cancelled, "cancelled; its worker stopped before finishing")
+                    reason = "cancelled: worker lost"
+                } else if job.attempts >= maxAttempts {
+                    job.state = .errored
+                    job.error = JobError(.infrastructure, "the worker running this job stopped \(job.attempts) times; not retrying")
+                    reason = "lease lapsed \(job.attempts) times"
+                } else {
+                    job.state = .queued
+                    reason = all ? "server restarted while the job ran" : "lease lapsed (worker \(job.leaseOwner ?? "?") lost)"
+                }
+                if job.state.isTerminal { job.finishedAt = at }
+                job.leaseOwner = nil
+                job.leaseExpiresAt = nil
+                try Self.save(db, job)
+                try Self.record(db, JobEvent(jobID: job.id, at: at, from: from, to: job.state, actor: "server", reason: reason))
+                changed.append(job)
+            }
+            return changed
+        }
+    }
+
+    // MARK: Queue and accounting
+
+    public func queueSnapshot() async throws -> QueueSnapshot {
+        try await pool.read { db in
+            let entries = try Row.fetchAll(db, sql: "SELECT user_id, priority, COUNT(*) AS n FROM jobs WHERE state = 'queued' GROUP BY user_id, priority")
+                .map { QueueSnapshot.Entry(userID: $0["user_id"], priority: $0["priority"], count: $0["n"]) }
+            let running = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state IN ('leased', 'running')") ?? 0
+            return QueueSnapshot(entries: entries, running: running)
+        }
+    }
+
+    public func rank(of job: Job) async throws -> Int {
+        try await pool.read { db in
+            let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM jobs WHERE id = ?", arguments: [job.id]) ?? 0
+            return try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND user_id = ? AND (priority > ? OR (priority = ? AND seq < ?))",
+                arguments: [job.userID, job.priority, job.priority, seq]) ?? 0
+        }
+    }
+
+    public func count(userID: Int64, states: [JobState]) async throws -> Int {
+        let placeholders = Array(repeating: "?", count: states.count).joined(separator: ",")
+        return try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state IN (\(placeholders))",
+                             arguments: StatementArguments([userID]) + StatementArguments(states.map(\.rawValue))) ?? 0
+        }
+    }
+
+    public func submissions(userID: Int64, since: Date) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND created_at >= ?",
+                             arguments: [userID, since.timeIntervalSince1970]) ?? 0
+        }
+    }
+
+    public func averageRunSeconds(competitionID: String?) async throws -> Double? {
+        try await pool.read { db in
+            try Double.fetchOne(db, sql: """
+                SELECT AVG(finished_at - started_at) FROM (SELECT finished_at, started_at FROM jobs
+                WHERE started_at IS NOT NULL AND finished_at IS NOT NULL AND (? IS NULL OR competition_id = ?)
+                ORDER BY seq DESC LIMIT 50)
+                """, arguments: [competitionID, competitionID])
+        }
+    }
+
+    public func stateCounts() async throws -> [JobState: Int] {
+        try await pool.read { db in
+            var counts: [JobState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
+                if let state = JobState(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func takePrunable(before: Date, limit: Int) async throws -> [String] {
+        try await pool.write { db in
+            let ids = try String.fetchAll(db, sql: """
+                SELECT id FROM jobs WHERE files_pruned = 0 AND finished_at IS NOT NULL AND finished_at < ? ORDER BY seq LIMIT ?
+                """, arguments: [before.timeIntervalSince1970, limit])
+            for id in ids { try db.execute(sql: "UPDATE jobs SET files_pruned = 1 WHERE id = ?", arguments: [id]) }
+            return ids
+        }
+    }
+
+    // MARK: Helpers
+
+    static func save(_ db: Database, _ job: Job) throws {
+        try db.execute(
+            sql: """
+                UPDATE jobs SET state = ?, started_at = ?, finished_at = ?, cancel_requested = ?, solution_report = ?,
+                    grade_report = ?, score = ?, results = ?, error = ?, lease_owner = ?, lease_expires_at = ?
+                WHERE id = ?
+                """,
+            arguments: [job.state.rawValue, job.startedAt?.timeIntervalSince1970, job.finishedAt?.timeIntervalSince1970,
+                        job.cancelRequested, try json(job.solutionReport), try json(job.gradeReport), job.score,
+                        try json(job.results), try json(job.error), job.leaseOwner, job.leaseExpiresAt?.timeIntervalSince1970, job.id])
+    }
+
+    static func record(_ db: Database, _ event: JobEvent) throws {
+        try db.execute(
+            sql: "INSERT INTO job_events (job_id, at, from_state, to_state, actor, reason) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [event.jobID, event.at.timeIntervalSince1970, event.from?.rawValue, event.to.rawValue, event.actor, event.reason])
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+import ProctorCore
+import ProctorSandbox
+import ProctorStore
+import ServiceLifecycle
+
+/// How a worker runs: its name, how many jobs at once, and its lease timing.
+public struct WorkerConfiguration: Sendable {
+    public var id: String
+    public var slots: Int
+    /// A job's lease lasts this long and is renewed every `heartbeat`.
+    public var leaseSeconds: Double
+    public var heartbeat: Double
+    /// Infrastructure failures retried up to this many attempts.
+    public var maxAttempts: Int
+    public var dataDirectory: String
+    /// Sandbox slots used are `firstSlot ..< firstSlot + slots`.
+    public var firstSlot: Int
+    /// A user's jobs running at once, across the service.
+    public var maxRunningPerUser: Int
+
+    public init(id: String, slots: Int, dataDirectory: String, leaseSeconds: Double = 30, heartbeat: Double = 5,
+                maxAttempts: Int = 3, firstSlot: Int = 0, maxRunningPerUser: Int = 2) {
+        self.maxRunningPerUser = maxRunningPerUser
+        self.id = id
+        self.slots = slots
+        self.dataDirectory = dataDirectory
+        self.leaseSeconds = leaseSeconds
+        self.heartbeat = heartbeat
+        self.maxAttempts = maxAttempts
+        self.firstSlot = firstSlot
+    }
+}
+
+/// The job pipeline of one node: claims jobs from the store in fair order,
+/// runs them in the sandbox, keeps their leases alive, reports the outcome.
+/// On graceful shutdown it stops claiming and finishes what it runs.
+public final class LocalWorker: Service, Sendable {
+    let store: any JobStore
+    let catalog: CompetitionCatalog
+    let runner: JobRunner
+    let configuration: WorkerConfiguration
+    let logger: Logger
+    private let doorbell = Doorbell()
+    private let running = RunningJobs()
+
+    public init(store: any JobStore, catalog: CompetitionCatalog, sandbox: Sandbox, configuration: WorkerConfiguration, logger: Logger) {
+        self.store = store
+        self.catalog = catalog
+        self.configuration = configuration
+        self.logger = logger
+        self.runner = JobRunner(sandbox: sandbox, dataDirectory: configuration.dataDirectory, logger: logger)
+    }
+
+    /// Tells idle slots there may be new work.
+    public func notify() async { await doorbell.ring() }
+
+    /// Stops a job this worker runs, within milliseconds; false if it is not here.
+    public func cancel(jobID: String) async -> Bool { await running.cancel(jobID) }
+
+    /// Jobs running on this worker now.
+    public var busySlots: Int { get async { await running.count } }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for slot in 0..<configuration.slots {
+                    group.addTask { await self.slotLoop(slot: self.configuration.firstSlot + slot) }
+                }
+                group.addTask { await self.reapLapsedLeases() }
+            }
+        } onGracefulShutdown: {
+            Task { await self.doorbell.ring() }
+        }
+    }
+
+    private var shuttingDown: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
+
+    private func slotLoop(slot: Int) async {
+        while !shuttingDown {
+            do {
+                let now = Date()
+                if let job = try await store.claim(
+                    worker: configuration.id, competitions: catalog.enabledIDs,
+                    maxRunningPerUser: configuration.maxRunningPerUser, at: now,
+                    leaseUntil: now.addingTimeInterval(configuration.leaseSeconds))
+                {
+                    await execute(job, slot: slot)
+                    continue
+                }
+            } catch {
+                logger.error("claiming a job failed", metadata: ["error": "\(error)"])
+            }
+            await doorbell.wait(timeout: .seconds(2))
+        }
+    }
+
+    /// Returns jobs whose worker vanished to the queue (a lease is a promise to
+    /// heartbeat; a lapsed one means the worker is gone).
+    private func reapLapsedLeases() async {
+        while !shuttingDown {
+            do {
+                let requeued = try await store.requeueExpired(at: Date(), all: false, maxAttempts: configuration.maxAttempts)
+                if !requeued.isEmpty { await doorbell.ring() }
+            } catch {
+                logger.error("requeueing lapsed leases failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.configuration.heartbeat)) }
+        }
+    }
+
+    private func execute(_ job: Job, slot: Int) async {
+        var logger = self.logger
+        logger[metadataKey: "job"] = "\(job.id)"
+        logger[metadataKey: "request"] = "\(job.requestID)"
+        guard let competition = catalog.competition(job.competitionID, version: job.competitionVersion), competition.isEnabled else {
+            await finish(job, JobUpdate(state: .errored, reason: "competition version unavailable",
+                                        error: JobError(.infrastructure, "competition \(job.competitionID) version \(job.competitionVersion) is not available on this worker")), logger: logger)
+            return
+        }
+        if let problem = catalog.verifyData(of: competition) {
+            await finish(job, JobUpdate(state: .errored, reason: problem, error: JobError(.infrastructure, problem)), logger: logger)
+            return
+        }
+        guard (try? await store.report(jobID: job.id, worker: configuration.id, update: JobUpdate(state: .running, reason: "started in slot \(slot)"), at: Date())) != nil else {
+            logger.warning("lost the job before starting it")
+            return
+        }
+        logger.info("running job", metadata: ["slot": "\(slot)", "competition": "\(competition.id)@\(competition.version)"])
+        let runner = self.runner
+        let task = Task { JobUpdateOutcome(update: await runner.run(job, competition: competition, slot: slot)) }
+        await running.add(job.id, task)
+        let heartbeat = Task { await self.keepLease(job: job, task: task) }
+        let outcome = await task.value
+        heartbeat.cancel()
+        await running.remove(job.id)
+        await finish(job, outcome.update, logger: logger)
+    }
+
+    /// Renews the lease while the job runs; a cancel flag or a lost lease stops it.
+    private func keepLease(job: Job, task: Task<JobUpdateOutcome, Never>) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(configuration.heartbeat))
+            if Task.isCancelled { return }
+            do {
+                let renewed = try await store.renew(jobID: job.id, worker: configuration.id, until: Date().addingTimeInterval(configuration.leaseSeconds))
+                if renewed == nil || renewed?.cancelRequested == true {
+                    logger.info(renewed == nil ? "lease lost; stopping the job" : "cancel requested; stopping the job", metadata: ["job": "\(job.id)"])
+                    task.cancel()
+                    return
+                }
+            } catch {
+                logger.warning("renewing the lease failed", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func finish(_ job: Job, _ update: JobUpdate, logger: Logger) async {
+        var update = update
+        // An infrastructure failure is not the user's: retry it, up to a bound.
+        if update.state == .errored, update.error?.type == .infrastructure, job.attempts < configuration.maxAttempts {
+            update = JobUpdate(state: .queued, reason: "retrying after an infrastructure failure: \(update.reason)")
+        }
+        do {
+            if try await store.report(jobID: job.id, worker: configuration.id, update: update, at: Date()) == nil {
+                logger.warning("the store refused the report: this worker no longer holds the job")
+            } else {
+                logger.info("job finished", metadata: ["state": "\(update.state.rawValue)"])
+            }
+        } catch {
+            logger.error("reporting the job failed", metadata: ["error": "\(error)"])
+        }
+        if update.state == .queued { await doorbell.ring() }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import ProctorCore
+import ProctorSandbox
+
+/// Sandbox specs for the two stages of grading.
+enum StageSpec {
+    /// The sandbox's limits with the competition's declared ones on top.
+    static func limits(_ declared: StageLimits?) -> Limits {
+        var limits = Limits()
+        guard let declared else { return limits }
+        if let v = declared.cpuTime { limits.cpuTime = v }
+        if let v = declared.idleTime { limits.idleTime = v }
+        if let v = declared.wallTime { limits.wallTime = v }
+        if let v = declared.memory { limits.memory = v }
+        if let v = declared.processes { limits.processes = v }
+        if let v = declared.disk { limits.disk = v }
+        if let v = declared.output { limits.output = v }
+        return limits
+    }
+
+    /// The solution sees its workspace and the public data, never the answers.
+    static func solution(job: Job, competition: Competition, paths: JobPaths, slot: Int) -> SandboxSpec {
+        var spec = SandboxSpec(command: competition.manifest.run, slot: slot)
+        spec.limits = limits(competition.manifest.limits)
+        if let expected = job.expectedTime { spec.limits.wallTime = min(spec.limits.wallTime, expected) }
+        spec.workspace = paths.solutionWorkspace
+        spec.binds = existing([(competition.directory + "/public", "/data")])
+        spec.stdout = paths.log(stage: "solution", stream: "stdout")
+        spec.stderr = paths.log(stage: "solution", stream: "stderr")
+        spec.environment = ["PROCTOR_JOB_ID=\(job.id)", "PROCTOR_OUTPUT_FILE=\(competition.manifest.outputFile)"]
+        return spec
+    }
+
+    /// The grader sees the private answers and a copy of the output file, never
+    /// the solution's workspace.
+    static func grade(job: Job, competition: Competition, paths: JobPaths, slot: Int) -> SandboxSpec {
+        var spec = SandboxSpec(command: competition.manifest.grade, slot: slot)
+        spec.limits = limits(competition.manifest.gradeLimits)
+        spec.workspace = paths.gradeWorkspace
+        spec.binds = existing([(competition.directory + "/private", "/private"), (competition.directory + "/grader", "/grader")])
+        spec.stdout = paths.log(stage: "grade", stream: "stdout")
+        spec.stderr = paths.log(stage: "grade", stream: "stderr")
+        spec.environment = ["PROCTOR_SUBMISSION=/workspace/\(competition.manifest.outputFile)"]
+        return spec
+    }
+
+    private static func existing(_ pairs: [(String, String)]) -> [BindMount] {
+        pairs.compactMap { source, destination in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+            return BindMount(source: source, destination: destination)
+        }
+    }
+}

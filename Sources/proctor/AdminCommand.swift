@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import ProctorCore
+import ProctorServer
+import ProctorStore
+
+/// `proctor admin …`: operator commands that work on the data directory directly.
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin", abstract: "Manage users and tokens.", subcommands: [TokenCommand.self])
+
+    struct TokenCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "token", abstract: "Create, list and revoke tokens.", subcommands: [Create.self, List.self, Revoke.self])
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a token (printed once; only its hash is kept).")
+        @Option(help: "Data directory of the server.") var dataDir = "./data"
+        @Option(help: "User name (created if new).") var user: String
+        @Option(help: "user, admin or worker.") var role = "user"
+        @Option(help: "Days until it expires (default: never).") var expiresInDays: Double?
+        @Option(help: "A note to recognise it by.") var label = ""
+
+        func run() async throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role must be user, admin or worker") }
+            guard User.isValidName(user) else { throw ValidationError("--user must match [a-z0-9][a-z0-9._-]{0,63}") }
+            if let days = expiresInDays, !(days.isFinite && days > 0) { throw ValidationError("--expires-in-days must be positive") }
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            let store = try SQLiteStore(path: dataDir + "/proctor.sqlite")
+            let issued = try await TokenIssuer(store: store).issue(user: user, role: role, label: label, expiresIn: expiresInDays.map { $0 * 86400 })
+            print(issued.text)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens (never their text).")
+        @Option(help: "Data directory of the server.") var dataDir = "./data"
+
+        func run() async throws {
+            let store = try SQLiteStore(path: dataDir + "/proctor.sqlite")
+            for token in try await store.tokens(userID: nil) {
+                let user = try await store.user(id: token.userID)?.name ?? "?"
+                let state = token.revokedAt != nil ? "revoked" : token.isUsable(at: Date()) ? "active" : "expired"
+                print("\(token.id)\t\(user)\t\(token.role.rawValue)\t\(state)\t\(token.label)")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by id.")
+        @Option(help: "Data directory of the server.") var dataDir = "./data"
+        @Argument(help: "The token id (see 'proctor admin token list').") var id: Int64
+
+        func run() async throws {
+            let store = try SQLiteStore(path: dataDir + "/proctor.sqlite")
+            guard try await store.revokeToken(id: id, at: Date()) else { throw ValidationError("no active token \(id)") }
+            print("revoked token \(id)")
+        }
+    }
+}

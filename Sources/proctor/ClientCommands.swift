@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import ProctorClient
+
+/// Where the server is and who we are: flags, else PROCTOR_SERVER / PROCTOR_TOKEN.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "Server URL (default: $PROCTOR_SERVER or http://127.0.0.1:8080).") var server: String?
+    @Option(help: "Token (default: $PROCTOR_TOKEN).") var token: String?
+    @Flag(help: "Print the API's JSON instead of a summary.") var json = false
+
+    var client: ProctorClient {
+        let environment = ProcessInfo.processInfo.environment
+        return ProctorClient(server: server ?? environment["PROCTOR_SERVER"] ?? "http://127.0.0.1:8080",
+                             token: token ?? environment["PROCTOR_TOKEN"])
+    }
+}
+
+/// Prints a job the way a person reads it.
+func summarize(_ job: [String: Any]) -> String {
+    var lines = ["job \(job["id"] as? String ?? "?")  \(job["state"] as? String ?? "?")  (\(job["competition"] as? String ?? "?"))"]
+    if let position = job["position"] as? Int {
+        let wait = (job["estimated_wait_seconds"] as? Double).map { String(format: ", about %.0f s to wait", $0) } ?? ""
+        lines.append("  queue position \(position + 1)\(wait)")
+    }
+    if let score = job["score"] as? Double { lines.append("  score \(score)") }
+    if let error = job["error"] as? [String: Any] {
+        lines.append("  \(error["type"] as? String ?? "error") (\(error["fault"] as? String ?? "?")'s fault): \(error["message"] as? String ?? "")")
+    }
+    if let solution = job["solution"] as? [String: Any], let metrics = solution["metrics"] as? [String: Any] {
+        lines.append(String(format: "  solution: %.2f s CPU, %.2f s wall, %.1f MiB peak",
+                            metrics["cpu_time"] as? Double ?? 0, metrics["real_time"] as? Double ?? 0,
+                            Double(metrics["memory"] as? Int ?? 0) / 1_048_576))
+    }
+    if (job["state"] as? String).map({ ["succeeded", "failed", "timed_out", "errored", "cancelled"].contains($0) }) == true {
+        lines.append("  logs: proctor logs \(job["id"] as? String ?? "") [--stream stderr] [--stage grade]")
+    }
+    return lines.joined(separator: "\n")
+}
+
+func printJSON(_ response: APIResponse) {
+    print(response.text)
+}
+
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "submit", abstract: "Submit a solution file.")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Competition id (see 'proctor competitions').") var competition: String
+    @Option(help: "Seconds you expect the solution to need.") var expectedTime: Double?
+    @Option(help: "A small JSON object kept with the job.") var metadata: String?
+    @Option(help: "Makes a retried submit return the same job.") var idempotencyKey: String?
+    @Flag(help: "Wait for the verdict, showing the queue position.") var wait = false
+    @Argument(help: "The solution file.") var file: String
+
+    func run() async throws {
+        guard let contents = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+        let client = connection.client
+        let response = try await client.submit(
+            competition: competition, fileName: (file as NSString).lastPathComponent, contents: contents,
+            expectedTime: expectedTime, metadata: metadata, idempotencyKey: idempotencyKey)
+        guard var job = response.json, let id = job["id"] as? String else { throw ValidationError("unexpected answer: \(response.text)") }
+        if !wait {
+            if connection.json { printJSON(response) } else { print(summarize(job)) }
+            return
+        }
+        var last = ""
+        while !(["succeeded", "failed", "timed_out", "errored", "cancelled"].contains(job["state"] as? String ?? "")) {
+            let line = summarize(job).split(separator: "\n").prefix(2).joined(separator: " ")
+            if line != last && !connection.json { print(line) }
+            last = line
+            try await Task.sleep(for: .milliseconds(500))
+            job = try await client.call(.GET, "/v1/jobs/\(id)").json ?? job
+        }
+        if connection.json { printJSON(try await client.call(.GET, "/v1/jobs/\(id)")) } else { print(summarize(job)) }
+    }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a job.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "Job id.") var id: String
+
+    func run() async throws {
+        let response = try await connection.client.call(.GET, "/v1/jobs/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+        if connection.json { printJSON(response) } else { print(summarize(response.json ?? [:])) }
+    }
+}
+
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a job's output.")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "stdout or stderr.") var stream = "stdout"
+    @Option(help: "solution or grade.") var stage = "solution"
+    @Argument(help: "Job id.") var id: String
+
+    func run() async throws {
+        let path = "/v1/jobs/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")/logs?stream=\(stream)&stage=\(stage)"
+        print(try await connection.client.call(.GET, path).text, terminator: "")
+    }
+}
+
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a job.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "Job id.") var id: String
+
+    func run() async throws {
+        let response = try await connection.client.call(.POST, "/v1/jobs/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")/cancel")
+        if connection.json { printJSON(response) } else { print(summarize(response.json ?? [:])) }
+    }
+}
+
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "jobs", abstract: "List your jobs, newest first.")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Only jobs in this state.") var state: String?
+    @Option(help: "Only jobs of this competition.") var competition: String?
+
+    func run() async throws {
+        var query: [String] = []
+        if let state { query.append("state=\(state)") }
+        if let competition { query.append("competition=\(competition)") }
+        let response = try await connection.client.call(.GET, "/v1/jobs" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
+        if connection.json { return printJSON(response) }
+        for job in response.json?["jobs"] as? [[String: Any]] ?? [] { print(summarize(job).split(separator: "\n").first ?? "") }
+    }
+}
+
+struct CompetitionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "competitions", abstract: "List competitions.")
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let response = try await connection.client.call(.GET, "/v1/competitions")
+        if connection.json { return printJSON(response) }
+        for c in response.json?["competitions"] as? [[String: Any]] ?? [] {
+            let status = (c["enabled"] as? Bool ?? false) ? "" : "  DISABLED: \(c["disabled_reason"] as? String ?? "")"
+            print("\(c["id"] as? String ?? "?") v\(c["version"] as? String ?? "?")  \(c["title"] as? String ?? "")  accepts \((c["accepted_files"] as? [String] ?? []).joined(separator: ", "))\(status)")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ProctorSandbox
+import ProctorServer
+import ProctorStore
+
+/// `proctor serve`: the whole service on one machine.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the job service: HTTP API, fair queue and a local worker.")
+
+    @Option(help: "Directory for the SQLite database and job files.") var dataDir = "./data"
+    @Option(help: "Directory holding one sub-directory per competition.") var competitions = "./examples/competitions"
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0: any free port).") var port = 8080
+    @Option(help: "Jobs the local worker runs at once (0: no local worker).") var slots = 1
+    @Option(help: "Queued jobs per user.") var maxQueued = 20
+    @Option(help: "Running jobs per user.") var maxRunning = 2
+    @Option(help: "Submissions per user per hour.") var maxPerHour = 60
+    @Option(help: "Largest solution upload, e.g. 1M.") var maxUpload = "1M"
+    @Option(help: "Days to keep finished jobs' files and logs.") var retentionDays = 30.0
+
+    /// Sandboxes bind these paths, which must be absolute and clean.
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    func run() async throws {
+        let logger = Logger(label: "proctor")
+        let dataDir = Self.absolute(self.dataDir), competitions = Self.absolute(self.competitions)
+        let configuration = try ServerConfiguration(
+            host: host, port: port, dataDirectory: dataDir, competitionsDirectory: competitions,
+            quotas: Quotas(maxQueued: maxQueued, maxRunning: maxRunning, submissionsPerWindow: maxPerHour, window: 3600),
+            maxUploadBytes: Int(Quantity.bytes(maxUpload, option: "--max-upload")),
+            retention: retentionDays * 86400, localSlots: slots)
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: dataDir + "/proctor.sqlite")
+        let sandbox = slots > 0 ? try Sandbox() : nil
+        let server = ProctorServer(configuration: configuration, store: store, sandbox: sandbox, logger: logger)
+        let host = self.host
+        try await server.run { port in
+            logger.info("proctor is serving", metadata: ["url": "http://\(host):\(port)", "competitions": "\(server.catalog.enabledIDs.sorted())"])
+        }
+    }
+}
