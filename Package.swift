@@ -92,7 +92,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ProctorServerTests",
-            dependencies: ["ProctorServer", "ProctorClient", "ProctorStore", "ProctorWorker", "proctor-init", "proctor"]
+            dependencies: ["ProctorServer", "ProctorClient", "ProctorStore", "ProctorWorker", "proctor-init", "proctor"],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -19,7 +19,7 @@ public struct ProctorServer: Sendable {
     let limiter = BadTokenLimiter()
 
     /// `sandbox` may be `nil` for an API-only replica (no local worker).
-    public init(configuration: ServerConfiguration, store: any JobStore, sandbox: Sandbox?, logger: Logger) {
+    public init(configuration: ServerConfiguration, store: any JobStore, sandbox: Sandbox?, logger: Logger, firstSlot: Int = 0) {
         self.configuration = configuration
         self.store = store
         self.logger = logger
@@ -32,7 +32,7 @@ public struct ProctorServer: Sendable {
                 store: store, catalog: catalog, sandbox: sandbox,
                 configuration: WorkerConfiguration(
                     id: "local", slots: configuration.localSlots, dataDirectory: configuration.dataDirectory,
-                    maxRunningPerUser: configuration.quotas.maxRunning),
+                    firstSlot: firstSlot, maxRunningPerUser: configuration.quotas.maxRunning),
                 logger: logger)
         } else {
             worker = nil

@@ -113,6 +113,12 @@ void init_main(const struct config *cfg, int out_w, int err_w) {
         die();
     }
 
+    /* The program may reopen its output through /dev/stdout (/proc/self/fd/1):
+     * that checks the pipe's owner, so the pipes become the program's. */
+    if (fchown(out_w, cfg->uid, cfg->gid) < 0 || fchown(err_w, cfg->uid, cfg->gid) < 0) {
+        status_sendf("error", "handing the output pipes to the sandbox user: %s", strerror(errno));
+        die();
+    }
     pid_t child = fork();
     if (child < 0) {
         status_sendf("error", "fork: %s", strerror(errno));

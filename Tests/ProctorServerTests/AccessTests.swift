@@ -1,0 +1,90 @@
+import Foundation
+import ProctorClient
+import ProctorServer
+import Testing
+
+/// Tokens and who may see what: another user's job is a 404, never a 403.
+@Suite struct AccessTests {
+    @Test func anotherUsersJobIsNotFound() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice"), bob = try await server.client("bob"), admin = try await server.client("root", role: .admin)
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        for path in ["/v1/jobs/\(id)", "/v1/jobs/\(id)/logs", "/v1/jobs/\(id)/events"] {
+            let response = try await bob.send(.GET, path)
+            #expect(response.status == 404, "\(path)")
+            #expect(response.json?["type"] as? String == "/problems/not-found")
+        }
+        #expect(try await bob.send(.POST, "/v1/jobs/\(id)/cancel").status == 404)
+        let bobsList = try await bob.call(.GET, "/v1/jobs").json?["jobs"] as? [Any]
+        #expect(bobsList?.isEmpty == true)
+        // A made-up id looks exactly the same.
+        let unknown = try await bob.send(.GET, "/v1/jobs/\(UUID().uuidString.lowercased())")
+        #expect(unknown.status == 404)
+        // The admin sees and may cancel every job.
+        #expect(try await admin.send(.GET, "/v1/jobs/\(id)").status == 200)
+        let all = try await admin.call(.GET, "/v1/jobs?all=true").json?["jobs"] as? [[String: Any]]
+        #expect(all?.first?["user"] as? String == "alice")
+        #expect(try await admin.send(.POST, "/v1/jobs/\(id)/cancel").json?["state"] as? String == "cancelled")
+    }
+
+    @Test func missingExpiredRevokedAndUnknownTokensAreRefused() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let anonymous = ProctorClient(server: server.url, token: nil)
+        let none = try await anonymous.send(.GET, "/v1/jobs")
+        #expect(none.status == 401)
+        #expect(none.header("Content-Type") == "application/problem+json")
+        #expect(none.json?["type"] as? String == "/problems/unauthorized")
+        let expiring = try await server.client("alice", expiresIn: 0.5)
+        #expect(try await expiring.send(.GET, "/v1/jobs").status == 200)
+        try await Task.sleep(for: .milliseconds(700))
+        #expect(try await expiring.send(.GET, "/v1/jobs").status == 401)
+        let revoked = try await server.client("bob")
+        let tokens = try await server.store.tokens(userID: nil)
+        let bobsToken = try #require(tokens.last)
+        #expect(try await server.store.revokeToken(id: bobsToken.id, at: Date()))
+        #expect(try await revoked.send(.GET, "/v1/jobs").status == 401)
+        let made_up = ProctorClient(server: server.url, token: "pct_" + String(repeating: "A", count: 43))
+        #expect(try await made_up.send(.GET, "/v1/jobs").status == 401)
+    }
+
+    @Test func tokensAreStoredOnlyAsHashes() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        let text = try #require(alice.token)
+        #expect(text.hasPrefix("pct_") && text.count == 47)
+        var database = try Data(contentsOf: URL(fileURLWithPath: server.directory + "/proctor.sqlite"))
+        database += (try? Data(contentsOf: URL(fileURLWithPath: server.directory + "/proctor.sqlite-wal"))) ?? Data()
+        #expect(database.range(of: Data(text.utf8)) == nil)
+        #expect(database.range(of: Data(TokenCodec.hash(text).utf8)) != nil)
+    }
+
+    @Test func rolesLimitWhatATokenDoes() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let worker = try await server.client("node-1", role: .worker), alice = try await server.client("alice")
+        #expect(try await worker.send(.GET, "/v1/jobs").status == 403)
+        #expect(try await alice.send(.GET, "/v1/admin/tokens").status == 403)
+        let admin = try await server.client("root", role: .admin)
+        let created = try await admin.call(.POST, "/v1/admin/tokens", body: Data(#"{"user": "carol"}"#.utf8), contentType: "application/json")
+        #expect(created.status == 201)
+        let carol = ProctorClient(server: server.url, token: try #require(created.json?["token"] as? String))
+        #expect(try await carol.send(.GET, "/v1/jobs").status == 200)
+        let listed = try await admin.call(.GET, "/v1/admin/tokens").text
+        #expect(!listed.contains(carol.token ?? "-"))
+    }
+
+    @Test func repeatedBadTokensAreSlowedDown() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let guesser = ProctorClient(server: server.url, token: "pct_guess")
+        var statuses: [Int] = []
+        for _ in 0..<25 { statuses.append(try await guesser.send(.GET, "/v1/jobs").status) }
+        #expect(statuses.prefix(20).allSatisfy { $0 == 401 })
+        let refused = try await guesser.send(.GET, "/v1/jobs")
+        #expect(refused.status == 429)
+        #expect(Int(refused.header("Retry-After") ?? "") ?? 0 > 0)
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import ProctorClient
+import ProctorCore
+import ProctorServer
+import ProctorStore
+import Testing
+
+/// The fair queue, quotas and cancellation.
+@Suite struct QueueTests {
+    @Test func usersTakeTurnsAndEachUsersJobsRunInOrder() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice"), bob = try await server.client("bob")
+        var aliceIDs: [String] = []
+        for i in 0..<3 { aliceIDs.append(try #require(try await server.submitShell(alice, "echo \(i) > out.txt")["id"] as? String)) }
+        let bobID = try #require(try await server.submitShell(bob, "echo 9 > out.txt")["id"] as? String)
+        // Positions while queued: bob's only job comes right after alice's first.
+        #expect(try await bob.call(.GET, "/v1/jobs/\(bobID)").json?["position"] as? Int == 1)
+        #expect(try await alice.call(.GET, "/v1/jobs/\(aliceIDs[2])").json?["position"] as? Int == 3)
+        #expect((try await alice.call(.GET, "/v1/jobs/\(aliceIDs[0])").json?["estimated_wait_seconds"] as? Double ?? 0) > 0)
+        let queue = try await bob.call(.GET, "/v1/queue").json
+        #expect(queue?["depth"] as? Int == 4)
+        #expect(((queue?["your_jobs"] as? [[String: Any]])?.first)?["id"] as? String == bobID)
+        // Claims follow the same order: alice, bob, alice, alice.
+        var order: [String] = []
+        while let job = try await server.store.claim(worker: "w", competitions: ["shell"], maxRunningPerUser: 10, at: Date(), leaseUntil: Date().addingTimeInterval(60)) {
+            order.append(job.id)
+        }
+        #expect(order == [aliceIDs[0], bobID, aliceIDs[1], aliceIDs[2]])
+    }
+
+    @Test func runningQuotaHoldsBackAUsersExtraJobs() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        for _ in 0..<3 { _ = try await server.submitShell(alice, "echo 1 > out.txt") }
+        let claim = { try await server.store.claim(worker: "w", competitions: ["shell"], maxRunningPerUser: 2, at: Date(), leaseUntil: Date().addingTimeInterval(60)) }
+        #expect(try await claim() != nil)
+        #expect(try await claim() != nil)
+        #expect(try await claim() == nil)
+    }
+
+    @Test func queueQuotaAnswers429WithRetryAfter() async throws {
+        let server = try await TestServer(slots: 0, quotas: Quotas(maxQueued: 2, maxRunning: 1, submissionsPerWindow: 100))
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        for _ in 0..<2 { _ = try await server.submitShell(alice, "echo 1 > out.txt") }
+        let refused = try await post(alice)
+        #expect(refused.status == 429)
+        #expect(refused.json?["type"] as? String == "/problems/queue-quota-exceeded")
+        #expect(Int(refused.header("Retry-After") ?? "") ?? 0 > 0)
+        // Cancelling a queued job frees its place at once.
+        let first = try #require((try await alice.call(.GET, "/v1/jobs").json?["jobs"] as? [[String: Any]])?.first?["id"] as? String)
+        let cancelled = try await alice.call(.POST, "/v1/jobs/\(first)/cancel")
+        #expect(cancelled.json?["state"] as? String == "cancelled")
+        #expect(try await post(alice).status == 201)
+    }
+
+    @Test func parallelSubmissionsCannotSlipPastTheQuota() async throws {
+        let server = try await TestServer(slots: 0, quotas: Quotas(maxQueued: 5, maxRunning: 1, submissionsPerWindow: 100))
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<20 { group.addTask { try await post(alice).status } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses.filter { $0 == 201 }.count == 5)
+        #expect(statuses.filter { $0 == 429 }.count == 15)
+    }
+
+    @Test func submissionRateIsLimitedPerWindow() async throws {
+        let server = try await TestServer(slots: 0, quotas: Quotas(maxQueued: 50, maxRunning: 1, submissionsPerWindow: 3, window: 600))
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        for _ in 0..<3 { _ = try await server.submitShell(alice, "echo 1 > out.txt") }
+        let refused = try await post(alice)
+        #expect(refused.status == 429)
+        #expect(refused.json?["type"] as? String == "/problems/rate-quota-exceeded")
+        let wait = Int(refused.header("Retry-After") ?? "") ?? 0
+        #expect(wait > 500 && wait <= 600)
+        // Another user is not affected.
+        let bob = try await server.client("bob")
+        #expect(try await post(bob).status == 201)
+    }
+
+    @Test func cancellingARunningJobKillsItWithinASecond() async throws {
+        let server = try await TestServer(slots: 1)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "trap '' TERM; sleep 100", expectedTime: 60)["id"] as? String)
+        for _ in 0..<200 {
+            if try await alice.call(.GET, "/v1/jobs/\(id)").json?["state"] as? String == "running" { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let started = ContinuousClock.now
+        let answer = try await alice.call(.POST, "/v1/jobs/\(id)/cancel")
+        #expect(answer.json?["state"] as? String == "cancelled")
+        #expect(ContinuousClock.now - started < .seconds(1))
+        // The slot is free again: the next job runs.
+        let next = try #require(try await server.submitShell(alice, "echo 2 > out.txt")["id"] as? String)
+        #expect(try await server.waitForEnd(alice, next)["state"] as? String == "succeeded")
+        // A finished job cannot be cancelled, and stays as it was.
+        let again = try await alice.send(.POST, "/v1/jobs/\(id)/cancel")
+        #expect(again.status == 409)
+        #expect(try await alice.call(.GET, "/v1/jobs/\(id)").json?["state"] as? String == "cancelled")
+    }
+
+    /// A raw submission, answered whatever its status.
+    func post(_ client: ProctorClient) async throws -> APIResponse {
+        var form = MultipartBody()
+        form.add(name: "competition", value: "shell")
+        form.add(name: "file", fileName: "solution.sh", data: Data("echo 1 > out.txt".utf8))
+        return try await client.send(.POST, "/v1/jobs", body: form.data, contentType: form.contentType)
+    }
+}
+

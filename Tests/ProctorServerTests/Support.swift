@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ProctorClient
+import ProctorCore
+import ProctorSandbox
+import ProctorServer
+import ProctorStore
+import Synchronization
+import Testing
+
+/// A real Proctor server on 127.0.0.1 (any free port) with a real SQLite file
+/// in a temporary directory, the Iris demo, and a `shell` test competition
+/// whose grader does what the solution's output asks.
+final class TestServer: Sendable {
+    let directory: String
+    let port: Int
+    let store: SQLiteStore
+    let server: ProctorServer
+    private let task: Task<Void, any Error>
+
+    static let slotBase = Atomic<Int>(1000)
+
+    init(slots: Int = 1, quotas: Quotas = Quotas(maxQueued: 50, maxRunning: 4, submissionsPerWindow: 500),
+         directory existing: String? = nil, extraCompetitions: (String) throws -> Void = { _ in }) async throws {
+        let directory = existing ?? NSTemporaryDirectory() + "proctor-server-" + UUID().uuidString
+        self.directory = directory
+        if existing == nil { try Self.makeCompetitions(in: directory + "/competitions", extra: extraCompetitions) }
+        store = try SQLiteStore(path: directory + "/proctor.sqlite")
+        let configuration = ServerConfiguration(
+            host: "127.0.0.1", port: 0, dataDirectory: directory + "/data", competitionsDirectory: directory + "/competitions",
+            quotas: quotas, maxUploadBytes: 64 * 1024, retention: 3600, localSlots: slots)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let sandbox = try Sandbox()
+        let firstSlot = Self.slotBase.add(10, ordering: .relaxed).newValue
+        server = ProctorServer(configuration: configuration, store: store, sandbox: sandbox, logger: logger, firstSlot: firstSlot)
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        let server = self.server
+        task = Task { try await server.run { port in continuation.yield(port) } }
+        var bound = 0
+        for await p in stream { bound = p; break }
+        port = bound
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// A client with a fresh token for `user`.
+    func client(_ user: String, role: Role = .user, expiresIn: Double? = nil) async throws -> ProctorClient {
+        let issued = try await TokenIssuer(store: store).issue(user: user, role: role, label: "test", expiresIn: expiresIn)
+        return ProctorClient(server: url, token: issued.text)
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    /// Submits a shell solution to the `shell` competition.
+    func submitShell(_ client: ProctorClient, _ script: String, expectedTime: Double? = nil, key: String? = nil) async throws -> [String: Any] {
+        let response = try await client.submit(competition: "shell", fileName: "solution.sh", contents: Data(script.utf8),
+                                               expectedTime: expectedTime, idempotencyKey: key)
+        return response.json ?? [:]
+    }
+
+    /// Polls until the job is in a terminal state (or `timeout` passes).
+    func waitForEnd(_ client: ProctorClient, _ id: String, timeout: Duration = .seconds(30)) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let job = try await client.call(.GET, "/v1/jobs/\(id)").json ?? [:]
+            if let state = job["state"] as? String, ["succeeded", "failed", "timed_out", "cancelled", "errored"].contains(state) { return job }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("job \(id) did not finish in time")
+        return [:]
+    }
+
+    static func makeCompetitions(in root: String, extra: (String) throws -> Void) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        try fm.copyItem(atPath: repository.path + "/examples/competitions/iris", toPath: root + "/iris")
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Fixtures/shell"
+        try fm.copyItem(atPath: fixtures, toPath: root + "/shell")
+        let manifest = CompetitionManifest(
+            id: "shell", version: "1", title: "Shell test competition", acceptedFiles: ["solution.sh"],
+            run: ["/bin/sh", "solution.sh"], grade: ["/bin/sh", "/grader/grade.sh"], outputFile: "out.txt", maxOutputBytes: 4096,
+            limits: StageLimits(cpuTime: 2, idleTime: 3, wallTime: 5, memory: 64 << 20, processes: 32, disk: 16 << 20, output: 64 << 10),
+            gradeLimits: StageLimits(cpuTime: 2, wallTime: 5), maxExpectedTime: 60,
+            files: ["grader/grade.sh": try sha256(root + "/shell/grader/grade.sh"), "private/answer.txt": try sha256(root + "/shell/private/answer.txt")])
+        let encoder = JSONEncoder()
+        try encoder.encode(manifest).write(to: URL(fileURLWithPath: root + "/shell/competition.json"))
+        try extra(root)
+    }
+
+    static func sha256(_ path: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(String(decoding: data, as: UTF8.self).prefix(64))
+    }
+}
