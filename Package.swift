@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -92,7 +93,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ProctorServerTests",
-            dependencies: ["ProctorServer", "ProctorClient", "ProctorStore", "ProctorWorker", "proctor-init", "proctor"],
+            dependencies: [
+                "ProctorServer", "ProctorClient", "ProctorStore", "ProctorWorker", "proctor-init", "proctor",
+                .product(name: "Yams", package: "Yams"),
+            ],
             exclude: ["Fixtures"]
         ),
     ],

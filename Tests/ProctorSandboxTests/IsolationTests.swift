@@ -171,3 +171,13 @@ import Testing
         _ = try await long.value
     }
 }
+
+/// Programs that reopen their streams by name still work as the sandbox user.
+@Suite struct StandardStreamTests {
+    @Test func devStdoutAndStderrCanBeReopened() async throws {
+        let run = try await Harness.run("echo out > /dev/stdout; echo err > /dev/stderr")
+        #expect(run.report.verdict == .exited(code: 0))
+        #expect(run.stdout == "out\n")
+        #expect(run.stderr == "err\n")
+    }
+}

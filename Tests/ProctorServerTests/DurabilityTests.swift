@@ -1,0 +1,120 @@
+import Foundation
+import ProctorClient
+import ProctorCore
+import ProctorServer
+import ProctorStore
+import Testing
+
+/// Nothing accepted is lost: not on restart, not on `kill -9`; a job never
+/// stays "running" for a worker that is gone, and terminal states never change.
+@Suite struct DurabilityTests {
+    @Test func jobsRunningAtRestartAreRequeuedAndFinish() async throws {
+        let first = try await TestServer(slots: 0)
+        let alice = try await first.client("alice")
+        let id = try #require(try await first.submitShell(alice, "echo 3 > out.txt")["id"] as? String)
+        // As if the worker had taken it and then the whole server died.
+        let claimed = try await first.store.claim(worker: "local", competitions: ["shell"], maxRunningPerUser: 5, at: Date(), leaseUntil: Date().addingTimeInterval(600))
+        #expect(claimed?.id == id)
+        _ = try await first.store.report(jobID: id, worker: "local", update: JobUpdate(state: .running, reason: "test"), at: Date())
+        await first.stop()
+
+        let second = try await TestServer(slots: 1, directory: first.directory)
+        defer { Task { await second.stop() } }
+        let again = ProctorClient(server: second.url, token: alice.token)
+        let job = try await second.waitForEnd(again, id)
+        #expect(job["state"] as? String == "succeeded")
+        #expect(job["attempts"] as? Int == 2)
+        let reasons = try await second.store.events(jobID: id).map(\.reason)
+        #expect(reasons.contains("server restarted while the job ran"))
+    }
+
+    @Test func aJobAcceptedWith201SurvivesKill9() async throws {
+        let directory = NSTemporaryDirectory() + "proctor-kill-" + UUID().uuidString
+        try TestServer.makeCompetitions(in: directory + "/competitions", extra: { _ in })
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/proctor").path
+        func start(slots: Int) throws -> (Process, Int) {
+            let port = Int.random(in: 20000...40000)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions",
+                                 "--port", String(port), "--slots", String(slots)]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return (process, port)
+        }
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        let issued = try await TokenIssuer(store: try SQLiteStore(path: directory + "/data/proctor.sqlite")).issue(user: "alice", role: .user, label: "", expiresIn: nil)
+
+        let (server, port) = try start(slots: 0)
+        let client = ProctorClient(server: "http://127.0.0.1:\(port)", token: issued.text)
+        var id: String?
+        for _ in 0..<100 where id == nil {
+            if let response = try? await client.submit(competition: "shell", fileName: "solution.sh", contents: Data("echo 4 > out.txt".utf8)) {
+                #expect(response.status == 201)
+                id = response.json?["id"] as? String
+            } else {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+        let jobID = try #require(id)
+
+        let (restarted, port2) = try start(slots: 1)
+        defer { restarted.terminate(); restarted.waitUntilExit() }
+        let client2 = ProctorClient(server: "http://127.0.0.1:\(port2)", token: issued.text)
+        var state = ""
+        for _ in 0..<300 {
+            if let job = try? await client2.call(.GET, "/v1/jobs/\(jobID)").json, let s = job["state"] as? String {
+                state = s
+                if s == "succeeded" { break }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(state == "succeeded")
+    }
+
+    @Test func aLateReportFromALostWorkerIsRefused() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        let past = Date().addingTimeInterval(-10)
+        _ = try await server.store.claim(worker: "gone", competitions: ["shell"], maxRunningPerUser: 5, at: past, leaseUntil: past.addingTimeInterval(1))
+        let requeued = try await server.store.requeueExpired(at: Date(), all: false, maxAttempts: 3)
+        #expect(requeued.map(\.id) == [id])
+        #expect(requeued.first?.state == .queued)
+        let late = try await server.store.report(jobID: id, worker: "gone", update: JobUpdate(state: .succeeded, reason: "late", score: 1), at: Date())
+        #expect(late == nil)
+        #expect(try await server.store.job(id: id)?.state == .queued)
+    }
+
+    @Test func leasesThatKeepLapsingEndInErrored() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        for attempt in 1...3 {
+            let past = Date().addingTimeInterval(-10)
+            _ = try await server.store.claim(worker: "flaky-\(attempt)", competitions: ["shell"], maxRunningPerUser: 5, at: past, leaseUntil: past.addingTimeInterval(1))
+            _ = try await server.store.requeueExpired(at: Date(), all: false, maxAttempts: 3)
+        }
+        let job = try await alice.call(.GET, "/v1/jobs/\(id)").json
+        #expect(job?["state"] as? String == "errored")
+        #expect((job?["error"] as? [String: Any])?["fault"] as? String == "infrastructure")
+    }
+
+    @Test func terminalStatesNeverChange() async throws {
+        let server = try await TestServer(slots: 1)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        #expect(try await server.waitForEnd(alice, id)["state"] as? String == "succeeded")
+        #expect(try await server.store.report(jobID: id, worker: "local", update: JobUpdate(state: .running, reason: "glitch"), at: Date()) == nil)
+        #expect(try await server.store.cancel(jobID: id, actor: "user:alice", at: Date())?.state == .succeeded)
+        #expect(try await server.store.requeueExpired(at: Date().addingTimeInterval(1e6), all: true, maxAttempts: 3).isEmpty)
+        #expect(try await server.store.job(id: id)?.state == .succeeded)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import ProctorClient
+import ProctorCore
+import ProctorServer
+import Testing
+
+/// Health, readiness, metrics, competition loading and retention.
+@Suite struct OperationsTests {
+    @Test func healthReadinessAndMetrics() async throws {
+        let server = try await TestServer(slots: 1)
+        defer { Task { await server.stop() } }
+        let anonymous = ProctorClient(server: server.url, token: nil)
+        #expect(try await anonymous.send(.GET, "/healthz").status == 200)
+        #expect(try await anonymous.send(.GET, "/readyz").status == 200)
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        _ = try await server.waitForEnd(alice, id)
+        _ = try await anonymous.send(.GET, "/v1/jobs")
+        let metrics = try await anonymous.call(.GET, "/metrics").text
+        #expect(metrics.contains("proctor_jobs{state=\"succeeded\"} 1"))
+        #expect(metrics.contains("proctor_queue_depth 0"))
+        #expect(metrics.contains("proctor_http_requests_total{route=\"/v1/jobs\",status=\"401\"} 1"))
+        #expect(!metrics.contains(alice.token ?? "-"))
+    }
+
+    @Test func brokenAndCorruptCompetitionsAreDisabledWithoutStoppingTheServer() async throws {
+        let server = try await TestServer(slots: 0) { root in
+            let fm = FileManager.default
+            try fm.createDirectory(atPath: root + "/broken", withIntermediateDirectories: true)
+            try "{ not json".write(toFile: root + "/broken/competition.json", atomically: true, encoding: .utf8)
+            try fm.copyItem(atPath: root + "/iris", toPath: root + "/corrupt")
+            var manifest = try JSONDecoder().decode(CompetitionManifest.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/corrupt/competition.json")))
+            manifest.id = "corrupt"
+            try JSONEncoder().encode(manifest).write(to: URL(fileURLWithPath: root + "/corrupt/competition.json"))
+            try "tampered\n".write(toFile: root + "/corrupt/private/answers.csv", atomically: true, encoding: .utf8)
+        }
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        let list = try await alice.call(.GET, "/v1/competitions").json?["competitions"] as? [[String: Any]] ?? []
+        let byID = Dictionary(list.map { ($0["id"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(byID["iris"]?["enabled"] as? Bool == true)
+        #expect(byID["corrupt"]?["enabled"] as? Bool == false)
+        #expect((byID["corrupt"]?["disabled_reason"] as? String ?? "").contains("checksum"))
+        #expect((byID["broken"]?["disabled_reason"] as? String ?? "").contains("not a valid manifest"))
+        var form = MultipartBody()
+        form.add(name: "competition", value: "corrupt")
+        form.add(name: "file", fileName: "solution.py", data: Data("x".utf8))
+        let refused = try await alice.send(.POST, "/v1/jobs", body: form.data, contentType: form.contentType)
+        #expect(refused.status == 503)
+        #expect(refused.json?["type"] as? String == "/problems/competition-disabled")
+        #expect((refused.json?["detail"] as? String ?? "").contains("checksum"))
+    }
+
+    @Test func dataChangedAfterLoadingIsAnInfrastructureError() async throws {
+        let server = try await TestServer(slots: 1)
+        defer { Task { await server.stop() } }
+        try "changed\n".write(toFile: server.directory + "/competitions/shell/private/answer.txt", atomically: true, encoding: .utf8)
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        let job = try await server.waitForEnd(alice, id)
+        #expect(job["state"] as? String == "errored")
+        #expect((job["error"] as? [String: Any])?["fault"] as? String == "infrastructure")
+        #expect(job["attempts"] as? Int == 3)
+    }
+
+    @Test func oldJobFilesArePrunedButTheJobStays() async throws {
+        let server = try await TestServer(slots: 1)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        _ = try await server.waitForEnd(alice, id)
+        let files = server.directory + "/data/jobs/\(id)"
+        #expect(FileManager.default.fileExists(atPath: files))
+        let pruned = try await server.store.takePrunable(before: Date().addingTimeInterval(10), limit: 10)
+        #expect(pruned == [id])
+        try FileManager.default.removeItem(atPath: files)
+        let job = try await alice.call(.GET, "/v1/jobs/\(id)").json
+        #expect(job?["score"] as? Double == 1)
+        let logs = try await alice.send(.GET, "/v1/jobs/\(id)/logs")
+        #expect(logs.status == 404)
+        #expect((logs.json?["detail"] as? String ?? "").contains("pruned"))
+    }
+}
