@@ -83,6 +83,15 @@ let package = Package(
             dependencies: ["ProctorSandbox"],
             path: "bench/sandbox-bench"
         ),
+        .executableTarget(
+            name: "service-bench",
+            dependencies: [
+                "ProctorServer", "ProctorClient", "ProctorStore", "ProctorSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/service-bench"
+        ),
         .testTarget(
             name: "ProctorSandboxTests",
             dependencies: ["ProctorSandbox", "proctor-init", "proctor"]
