@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ProctorCore
 
 /// Bearer tokens: 256 random bits shown once as `pct_` + base64url, stored
 /// only as their SHA-256.
@@ -15,7 +16,7 @@ public enum TokenCodec {
 
     /// Lower-case hex SHA-256 of a token's text.
     public static func hash(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        SHA256.hash(data: Data(text.utf8)).hexString
     }
 
     /// Compares two hashes in time independent of where they differ.

@@ -149,7 +149,8 @@ public struct SQLiteStore: JobStore {
         let limit = min(max(filter.limit, 1), 500)
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT * FROM jobs \(whereClause) ORDER BY seq DESC LIMIT \(limit + 1)"
-        let rows = try await pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        let bound = arguments
+        let rows = try await pool.read { db in try Row.fetchAll(db, sql: sql, arguments: bound) }
         let page = rows.prefix(limit)
         let next = rows.count > limit ? page.last.map { String($0["seq"] as Int64) } : nil
         return (page.map(Self.job), next)

@@ -80,7 +80,7 @@ public final class CompetitionCatalog: Sendable {
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return hasher.finalize().hexString
     }
 
     /// All competitions, every version, sorted by id then version.

@@ -8,6 +8,11 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Token (default: $PROCTOR_TOKEN).") var token: String?
     @Flag(help: "Print the API's JSON instead of a summary.") var json = false
 
+    /// `/v1/jobs/ID` plus `suffix`, with the id escaped whatever was typed.
+    func jobPath(_ id: String, _ suffix: String = "") -> String {
+        "/v1/jobs/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")\(suffix)"
+    }
+
     var client: ProctorClient {
         let environment = ProcessInfo.processInfo.environment
         return ProctorClient(server: server ?? environment["PROCTOR_SERVER"] ?? "http://127.0.0.1:8080",
@@ -68,9 +73,9 @@ struct SubmitCommand: AsyncParsableCommand {
             if line != last && !connection.json { print(line) }
             last = line
             try await Task.sleep(for: .milliseconds(500))
-            job = try await client.call(.GET, "/v1/jobs/\(id)").json ?? job
+            job = try await client.call(.GET, connection.jobPath(id)).json ?? job
         }
-        if connection.json { printJSON(try await client.call(.GET, "/v1/jobs/\(id)")) } else { print(summarize(job)) }
+        if connection.json { printJSON(try await client.call(.GET, connection.jobPath(id))) } else { print(summarize(job)) }
     }
 }
 
@@ -80,7 +85,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Argument(help: "Job id.") var id: String
 
     func run() async throws {
-        let response = try await connection.client.call(.GET, "/v1/jobs/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+        let response = try await connection.client.call(.GET, connection.jobPath(id))
         if connection.json { printJSON(response) } else { print(summarize(response.json ?? [:])) }
     }
 }
@@ -93,8 +98,7 @@ struct LogsCommand: AsyncParsableCommand {
     @Argument(help: "Job id.") var id: String
 
     func run() async throws {
-        let path = "/v1/jobs/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")/logs?stream=\(stream)&stage=\(stage)"
-        print(try await connection.client.call(.GET, path).text, terminator: "")
+        print(try await connection.client.call(.GET, connection.jobPath(id, "/logs?stream=\(stream)&stage=\(stage)")).text, terminator: "")
     }
 }
 
@@ -104,7 +108,7 @@ struct CancelCommand: AsyncParsableCommand {
     @Argument(help: "Job id.") var id: String
 
     func run() async throws {
-        let response = try await connection.client.call(.POST, "/v1/jobs/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")/cancel")
+        let response = try await connection.client.call(.POST, connection.jobPath(id, "/cancel"))
         if connection.json { printJSON(response) } else { print(summarize(response.json ?? [:])) }
     }
 }
