@@ -137,23 +137,25 @@ public struct SQLiteStore: JobStore {
 
     public func jobs(_ filter: JobFilter) async throws -> (jobs: [Job], nextCursor: String?) {
         var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let userID = filter.userID { conditions.append("user_id = ?"); _ = arguments.append(contentsOf: [userID]) }
-        if let state = filter.state { conditions.append("state = ?"); _ = arguments.append(contentsOf: [state.rawValue]) }
-        if let competition = filter.competitionID { conditions.append("competition_id = ?"); _ = arguments.append(contentsOf: [competition]) }
+        var values: [any DatabaseValueConvertible & Sendable] = []
+        if let userID = filter.userID { conditions.append("user_id = ?"); values.append(userID) }
+        if let state = filter.state { conditions.append("state = ?"); values.append(state.rawValue) }
+        if let competition = filter.competitionID { conditions.append("competition_id = ?"); values.append(competition) }
         if let cursor = filter.cursor {
-            guard let seq = Int64(cursor), seq > 0 else { throw StoreError.invalid("cursor '\(cursor)' is not one this server gave out") }
+            guard let seq = Int64(cursor), seq > 0 else { throw StoreError.invalid("cursor '\(cursor.prefix(32))' is not one this server gave out") }
             conditions.append("seq < ?")
-            _ = arguments.append(contentsOf: [seq])
+            values.append(seq)
         }
         let limit = min(max(filter.limit, 1), 500)
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT * FROM jobs \(whereClause) ORDER BY seq DESC LIMIT \(limit + 1)"
-        let bound = arguments
-        let rows = try await pool.read { db in try Row.fetchAll(db, sql: sql, arguments: bound) }
+        let bound = values
+        let rows = try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(bound)).map { ($0["seq"] as Int64, Self.job($0)) }
+        }
         let page = rows.prefix(limit)
-        let next = rows.count > limit ? page.last.map { String($0["seq"] as Int64) } : nil
-        return (page.map(Self.job), next)
+        let next = rows.count > limit ? page.last.map { String($0.0) } : nil
+        return (page.map(\.1), next)
     }
 
     public func events(jobID: String) async throws -> [JobEvent] {
