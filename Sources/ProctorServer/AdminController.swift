@@ -14,6 +14,21 @@ struct AdminController {
         group.get("tokens", use: tokens)
         group.post("tokens", use: createToken)
         group.post("tokens/{id}/revoke", use: revoke)
+        group.post("jobs/{id}/priority", use: setPriority)
+    }
+
+    struct PriorityRequest: Decodable { var priority: Int }
+
+    @Sendable func setPriority(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let id = context.parameters.get("id") ?? ""
+        guard let body = try? await request.decode(as: PriorityRequest.self, context: context), (-100...100).contains(body.priority) else {
+            throw Problem.badRequest("send JSON {\"priority\": N} with N between -100 and 100 (higher runs first)")
+        }
+        guard Identifier.isJobID(id), let job = try await state.store.setPriority(jobID: id, priority: body.priority, actor: principal.actor, at: Date()) else {
+            throw Problem.conflict("no queued job \(id.prefix(64)): only a queued job's priority can change", slug: "job-not-queued")
+        }
+        return try JSONResponse.make(try await state.resource(job))
     }
 
     struct TokenRequest: Decodable {

@@ -123,6 +123,8 @@ public protocol JobStore: Sendable {
     func renew(jobID: String, worker: String, until: Date) async throws -> Job?
     /// Applies a worker's update if it still holds the lease; `nil` otherwise.
     func report(jobID: String, worker: String, update: JobUpdate, at: Date) async throws -> Job?
+    /// Sets a queued job's priority (higher runs first); `nil` if it is not queued.
+    func setPriority(jobID: String, priority: Int, actor: String, at: Date) async throws -> Job?
     /// Cancels a queued job at once, or flags a leased or running one for its worker.
     func cancel(jobID: String, actor: String, at: Date) async throws -> Job?
     /// Returns jobs whose lease lapsed (or every active job, for a restart) to the

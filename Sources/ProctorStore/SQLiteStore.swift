@@ -231,6 +231,15 @@ public struct SQLiteStore: JobStore {
         }
     }
 
+    public func setPriority(jobID: String, priority: Int, actor: String, at: Date) async throws -> Job? {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE jobs SET priority = ? WHERE id = ? AND state = 'queued'", arguments: [priority, jobID])
+            guard db.changesCount > 0 else { return nil }
+            try Self.record(db, JobEvent(jobID: jobID, at: at, from: .queued, to: .queued, actor: actor, reason: "priority set to \(priority)"))
+            return try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]).map(Self.job)
+        }
+    }
+
     public func cancel(jobID: String, actor: String, at: Date) async throws -> Job? {
         try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]) else { return nil }

@@ -29,6 +29,21 @@ import Testing
         #expect(order == [aliceIDs[0], bobID, aliceIDs[1], aliceIDs[2]])
     }
 
+    @Test func adminPriorityMovesAJobAhead() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice"), bob = try await server.client("bob"), admin = try await server.client("root", role: .admin)
+        _ = try await server.submitShell(alice, "echo 1 > out.txt")
+        let urgent = try #require(try await server.submitShell(bob, "echo 2 > out.txt")["id"] as? String)
+        #expect(try await alice.send(.POST, "/v1/admin/jobs/\(urgent)/priority", body: Data(#"{"priority": 5}"#.utf8), contentType: "application/json").status == 403)
+        let raised = try await admin.call(.POST, "/v1/admin/jobs/\(urgent)/priority", body: Data(#"{"priority": 5}"#.utf8), contentType: "application/json")
+        #expect(raised.json?["position"] as? Int == 0)
+        let first = try await server.store.claim(worker: "w", competitions: ["shell"], maxRunningPerUser: 5, at: Date(), leaseUntil: Date().addingTimeInterval(60))
+        #expect(first?.id == urgent)
+        let bad = try await admin.send(.POST, "/v1/admin/jobs/\(urgent)/priority", body: Data(#"{"priority": 500}"#.utf8), contentType: "application/json")
+        #expect(bad.status == 400)
+    }
+
     @Test func runningQuotaHoldsBackAUsersExtraJobs() async throws {
         let server = try await TestServer(slots: 0)
         defer { Task { await server.stop() } }
