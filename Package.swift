@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -41,6 +42,8 @@ let package = Package(
             dependencies: [
                 "ProctorCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .target(
@@ -99,6 +102,10 @@ let package = Package(
         .testTarget(
             name: "ProctorCoreTests",
             dependencies: ["ProctorCore"]
+        ),
+        .testTarget(
+            name: "ProctorStoreTests",
+            dependencies: ["ProctorStore", "ProctorCore"]
         ),
         .testTarget(
             name: "ProctorServerTests",

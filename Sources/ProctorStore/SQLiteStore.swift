@@ -206,26 +206,11 @@ public struct SQLiteStore: JobStore {
     public func report(jobID: String, worker: String, update: JobUpdate, at: Date) async throws -> Job? {
         try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]) else { return nil }
-            var job = Self.job(row)
-            guard job.leaseOwner == worker, JobState.active.contains(job.state), job.state.canMove(to: update.state) || job.state == update.state else {
-                return nil
-            }
-            let from = job.state
-            job.state = update.state
-            if update.state == .running && job.startedAt == nil { job.startedAt = at }
-            if update.state.isTerminal { job.finishedAt = at }
-            if update.state == .queued || update.state.isTerminal {
-                job.leaseOwner = nil
-                job.leaseExpiresAt = nil
-            }
-            job.solutionReport = update.solutionReport ?? job.solutionReport
-            job.gradeReport = update.gradeReport ?? job.gradeReport
-            job.score = update.score ?? job.score
-            job.results = update.results ?? job.results
-            job.error = update.error ?? job.error
+            let before = Self.job(row)
+            guard let job = JobTransitions.apply(update, to: before, worker: worker, at: at) else { return nil }
             try Self.save(db, job)
-            if from != job.state {
-                try Self.record(db, JobEvent(jobID: jobID, at: at, from: from, to: job.state, actor: "worker:\(worker)", reason: update.reason))
+            if before.state != job.state {
+                try Self.record(db, JobEvent(jobID: jobID, at: at, from: before.state, to: job.state, actor: "worker:\(worker)", reason: update.reason))
             }
             return job
         }
@@ -243,22 +228,10 @@ public struct SQLiteStore: JobStore {
     public func cancel(jobID: String, actor: String, at: Date) async throws -> Job? {
         try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]) else { return nil }
-            var job = Self.job(row)
-            switch job.state {
-            case .queued:
-                job.state = .cancelled
-                job.finishedAt = at
-                job.error = JobError(.cancelled, "cancelled while queued")
-                try Self.save(db, job)
-                try Self.record(db, JobEvent(jobID: jobID, at: at, from: .queued, to: .cancelled, actor: actor, reason: "cancelled while queued"))
-            case .leased, .running:
-                guard !job.cancelRequested else { break }
-                job.cancelRequested = true
-                try Self.save(db, job)
-                try Self.record(db, JobEvent(jobID: jobID, at: at, from: job.state, to: job.state, actor: actor, reason: "cancel requested"))
-            default:
-                break
-            }
+            let before = Self.job(row)
+            guard let (job, event) = JobTransitions.cancel(before, actor: actor, at: at) else { return before }
+            try Self.save(db, job)
+            try Self.record(db, event)
             return job
         }
     }
@@ -268,31 +241,12 @@ public struct SQLiteStore: JobStore {
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM jobs WHERE state IN ('leased', 'running') AND (? OR lease_expires_at < ?)",
                 arguments: [all, at.timeIntervalSince1970])
-            var changed: [Job] = []
-            for row in rows {
-                var job = Self.job(row)
-                let from = job.state
-                let reason: String
-                if job.cancelRequested {
-                    job.state = .cancelled
-                    job.error = JobError(.cancelled, "cancelled; its worker stopped before finishing")
-                    reason = "cancelled: worker lost"
-                } else if job.attempts >= maxAttempts {
-                    job.state = .errored
-                    job.error = JobError(.infrastructure, "the worker running this job stopped \(job.attempts) times; not retrying")
-                    reason = "lease lapsed \(job.attempts) times"
-                } else {
-                    job.state = .queued
-                    reason = all ? "server restarted while the job ran" : "lease lapsed (worker \(job.leaseOwner ?? "?") lost)"
-                }
-                if job.state.isTerminal { job.finishedAt = at }
-                job.leaseOwner = nil
-                job.leaseExpiresAt = nil
+            return try rows.map { row in
+                let (job, event) = JobTransitions.requeue(Self.job(row), at: at, restart: all, maxAttempts: maxAttempts)
                 try Self.save(db, job)
-                try Self.record(db, JobEvent(jobID: job.id, at: at, from: from, to: job.state, actor: "server", reason: reason))
-                changed.append(job)
+                try Self.record(db, event)
+                return job
             }
-            return changed
         }
     }
 

@@ -17,6 +17,7 @@ struct AdminCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a token (printed once; only its hash is kept).")
         @Option(help: "Data directory of the server.") var dataDir = "./data"
+        @Option(help: "The server's database URL, if not SQLite (default: $PROCTOR_DATABASE).") var database: String?
         @Option(help: "User name (created if new).") var user: String
         @Option(help: "user, admin or worker.") var role = "user"
         @Option(help: "Days until it expires (default: never).") var expiresInDays: Double?
@@ -26,8 +27,7 @@ struct AdminCommand: AsyncParsableCommand {
             guard let role = Role(rawValue: role) else { throw ValidationError("--role must be user, admin or worker") }
             guard User.isValidName(user) else { throw ValidationError("--user must match [a-z0-9][a-z0-9._-]{0,63}") }
             if let days = expiresInDays, !(days.isFinite && days > 0) { throw ValidationError("--expires-in-days must be positive") }
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-            let store = try SQLiteStore(path: dataDir + "/proctor.sqlite")
+            let store = try await StoreLocation(database ?? ProcessInfo.processInfo.environment["PROCTOR_DATABASE"], dataDirectory: dataDir).open()
             let issued = try await TokenIssuer(store: store).issue(user: user, role: role, label: label, expiresIn: expiresInDays.map { $0 * 86400 })
             print(issued.text)
         }
@@ -36,9 +36,10 @@ struct AdminCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tokens (never their text).")
         @Option(help: "Data directory of the server.") var dataDir = "./data"
+        @Option(help: "The server's database URL, if not SQLite (default: $PROCTOR_DATABASE).") var database: String?
 
         func run() async throws {
-            let store = try SQLiteStore(path: dataDir + "/proctor.sqlite")
+            let store = try await StoreLocation(database ?? ProcessInfo.processInfo.environment["PROCTOR_DATABASE"], dataDirectory: dataDir).open()
             for token in try await store.tokens(userID: nil) {
                 let user = try await store.user(id: token.userID)?.name ?? "?"
                 let state = token.revokedAt != nil ? "revoked" : token.isUsable(at: Date()) ? "active" : "expired"
@@ -50,10 +51,11 @@ struct AdminCommand: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a token by id.")
         @Option(help: "Data directory of the server.") var dataDir = "./data"
+        @Option(help: "The server's database URL, if not SQLite (default: $PROCTOR_DATABASE).") var database: String?
         @Argument(help: "The token id (see 'proctor admin token list').") var id: Int64
 
         func run() async throws {
-            let store = try SQLiteStore(path: dataDir + "/proctor.sqlite")
+            let store = try await StoreLocation(database ?? ProcessInfo.processInfo.environment["PROCTOR_DATABASE"], dataDirectory: dataDir).open()
             guard try await store.revokeToken(id: id, at: Date()) else { throw ValidationError("no active token \(id)") }
             print("revoked token \(id)")
         }

@@ -10,7 +10,7 @@ struct ConnectionOptions: ParsableArguments {
 
     /// `/v1/jobs/ID` plus `suffix`, with the id escaped whatever was typed.
     func jobPath(_ id: String, _ suffix: String = "") -> String {
-        "/v1/jobs/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")\(suffix)"
+        "/v1/jobs/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-"))) ?? "")\(suffix)"
     }
 
     var client: ProctorClient {

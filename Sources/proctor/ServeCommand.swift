@@ -10,7 +10,8 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run the job service: HTTP API, fair queue and a local worker.")
 
-    @Option(help: "Directory for the SQLite database and job files.") var dataDir = "./data"
+    @Option(help: "Directory for job files (and the SQLite database unless --database is given).") var dataDir = "./data"
+    @Option(help: "postgres://user:password@host/db to share state between replicas (default: $PROCTOR_DATABASE, else SQLite).") var database: String?
     @Option(help: "Directory holding one sub-directory per competition.") var competitions = "./examples/competitions"
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port).") var port = 8080
@@ -35,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
             maxUploadBytes: Int(Quantity.bytes(maxUpload, option: "--max-upload")),
             retention: retentionDays * 86400, localSlots: slots)
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        let store = try SQLiteStore(path: dataDir + "/proctor.sqlite")
+        let store = try await StoreLocation(database ?? ProcessInfo.processInfo.environment["PROCTOR_DATABASE"], dataDirectory: dataDir).open()
         let sandbox = slots > 0 ? try Sandbox() : nil
         let server = ProctorServer(configuration: configuration, store: store, sandbox: sandbox, logger: logger)
         let host = self.host

@@ -1,0 +1,163 @@
+import Foundation
+import ProctorCore
+import ProctorStore
+import Testing
+
+/// One suite, both stores: SQLite and PostgreSQL must behave alike in every
+/// rule a user or a worker relies on.
+@Suite struct StoreConformanceTests {
+    let later = Date().addingTimeInterval(600)
+
+    @Test(arguments: StoreKind.allCases)
+    func usersAndTokens(kind: StoreKind) async throws {
+        guard let store = try await kind.make() else { return }
+        let alice = try await store.createUser(name: "alice", at: Date())
+        #expect(try await store.createUser(name: "alice", at: Date()).id == alice.id)
+        await #expect(throws: StoreError.self) { try await store.createUser(name: "Bad Name", at: Date()) }
+        let token = try await store.createToken(userID: alice.id, role: .admin, hash: String(repeating: "a", count: 64), label: "t", at: Date(), expiresAt: nil)
+        let (found, user) = try #require(try await store.useToken(hash: token.hash, at: Date()))
+        #expect(found.role == .admin && user.name == "alice" && found.lastUsedAt != nil)
+        #expect(try await store.useToken(hash: String(repeating: "b", count: 64), at: Date()) == nil)
+        #expect(try await store.revokeToken(id: token.id, at: Date()))
+        #expect(try await store.revokeToken(id: token.id, at: Date()) == false)
+        #expect(try await store.useToken(hash: token.hash, at: Date())?.0.revokedAt != nil)
+        try await store.setUserDisabled(id: alice.id, true)
+        #expect(try await store.user(named: "alice")?.disabled == true)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func insertIsIdempotentAndHoldsQuotas(kind: StoreKind) async throws {
+        guard let store = try await kind.make() else { return }
+        let user = try await store.createUser(name: "u", at: Date())
+        let first = try await store.insert(.sample(user: user.id, key: "k"), limits: nil)
+        let again = try await store.insert(.sample(user: user.id, key: "k"), limits: nil)
+        #expect(first.created && !again.created && first.job.id == again.job.id)
+        let limits = SubmissionLimits(maxQueued: 3, maxPerWindow: 100, windowStart: Date().addingTimeInterval(-60))
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<10 {
+                group.addTask { (try? await store.insert(.sample(user: user.id), limits: limits)) != nil }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == 2)  // 3 queued at most, one was there already
+        let rate = SubmissionLimits(maxQueued: 100, maxPerWindow: 3, windowStart: Date().addingTimeInterval(-60))
+        await #expect(throws: StoreError.self) { try await store.insert(.sample(user: user.id), limits: rate) }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func claimsAreFairPrioritisedAndBounded(kind: StoreKind) async throws {
+        guard let store = try await kind.make() else { return }
+        let a = try await store.createUser(name: "a", at: Date()), b = try await store.createUser(name: "b", at: Date())
+        var ids: [String] = []
+        for user in [a, a, a, b] { ids.append(try await store.insert(.sample(user: user.id), limits: nil).job.id) }
+        let other = try await store.insert(.sample(user: b.id, competition: "other"), limits: nil).job.id
+        var order: [String] = []
+        while let job = try await store.claim(worker: "w", competitions: ["c"], maxRunningPerUser: 10, at: Date(), leaseUntil: later) {
+            order.append(job.id)
+            #expect(job.state == .leased && job.attempts == 1 && job.leaseOwner == "w")
+        }
+        #expect(order == [ids[0], ids[3], ids[1], ids[2]])
+        #expect(try await store.job(id: other)?.state == .queued)
+
+        let c = try await store.createUser(name: "c", at: Date())
+        for _ in 0..<3 { _ = try await store.insert(.sample(user: c.id), limits: nil) }
+        #expect(try await store.claim(worker: "w", competitions: ["c"], maxRunningPerUser: 1, at: Date(), leaseUntil: later) != nil)
+        #expect(try await store.claim(worker: "w", competitions: ["c"], maxRunningPerUser: 1, at: Date(), leaseUntil: later) == nil)
+        let urgent = try await store.insert(.sample(user: b.id), limits: nil).job
+        let raised = try await store.setPriority(jobID: urgent.id, priority: 9, actor: "admin:root", at: Date())
+        #expect(raised?.priority == 9)
+        #expect(try await store.claim(worker: "w", competitions: ["c"], maxRunningPerUser: 10, at: Date(), leaseUntil: later)?.id == urgent.id)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentClaimersNeverShareAJob(kind: StoreKind) async throws {
+        guard let store = try await kind.make() else { return }
+        var users: [User] = []
+        for i in 0..<10 { users.append(try await store.createUser(name: "u\(i)", at: Date())) }
+        for i in 0..<200 { _ = try await store.insert(.sample(user: users[i % 10].id), limits: nil) }
+        let claimed = try await withThrowingTaskGroup(of: [String].self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var mine: [String] = []
+                    while let job = try await store.claim(worker: "w\(worker)", competitions: ["c"], maxRunningPerUser: 1000, at: Date(), leaseUntil: Date().addingTimeInterval(600)) {
+                        mine.append(job.id)
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(claimed.count == 200)
+        #expect(Set(claimed).count == 200)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func reportsFollowTheLeaseAndTheStateMachine(kind: StoreKind) async throws {
+        guard let store = try await kind.make() else { return }
+        let user = try await store.createUser(name: "u", at: Date())
+        let id = try await store.insert(.sample(user: user.id), limits: nil).job.id
+        _ = try await store.claim(worker: "w1", competitions: ["c"], maxRunningPerUser: 5, at: Date(), leaseUntil: later)
+        #expect(try await store.report(jobID: id, worker: "intruder", update: JobUpdate(state: .running, reason: "x"), at: Date()) == nil)
+        let running = try await store.report(jobID: id, worker: "w1", update: JobUpdate(state: .running, reason: "start"), at: Date())
+        #expect(running?.state == .running && running?.startedAt != nil)
+        #expect(try await store.renew(jobID: id, worker: "w1", until: later)?.id == id)
+        let done = try await store.report(jobID: id, worker: "w1", update: JobUpdate(state: .succeeded, reason: "ok", score: 0.5, results: [.object(["score": .number(0.5)])]), at: Date())
+        #expect(done?.state == .succeeded && done?.score == 0.5 && done?.leaseOwner == nil)
+        #expect(try await store.report(jobID: id, worker: "w1", update: JobUpdate(state: .failed, reason: "again"), at: Date()) == nil)
+        #expect(try await store.renew(jobID: id, worker: "w1", until: later) == nil)
+        let events = try await store.events(jobID: id).map(\.to)
+        #expect(events == [.queued, .leased, .running, .succeeded])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func cancellationAndLapsedLeases(kind: StoreKind) async throws {
+        guard let store = try await kind.make() else { return }
+        let user = try await store.createUser(name: "u", at: Date())
+        let queued = try await store.insert(.sample(user: user.id), limits: nil).job.id
+        #expect(try await store.cancel(jobID: queued, actor: "user:u", at: Date())?.state == .cancelled)
+        let active = try await store.insert(.sample(user: user.id), limits: nil).job.id
+        let past = Date().addingTimeInterval(-30)
+        _ = try await store.claim(worker: "gone", competitions: ["c"], maxRunningPerUser: 5, at: past, leaseUntil: past.addingTimeInterval(5))
+        #expect(try await store.cancel(jobID: active, actor: "user:u", at: Date())?.cancelRequested == true)
+        let lapsed = try await store.requeueExpired(at: Date(), all: false, maxAttempts: 3)
+        #expect(lapsed.map(\.state) == [.cancelled])
+
+        let retried = try await store.insert(.sample(user: user.id), limits: nil).job.id
+        for _ in 0..<3 {
+            _ = try await store.claim(worker: "flaky", competitions: ["c"], maxRunningPerUser: 5, at: past, leaseUntil: past.addingTimeInterval(5))
+            _ = try await store.requeueExpired(at: Date(), all: false, maxAttempts: 3)
+        }
+        let final = try await store.job(id: retried)
+        #expect(final?.state == .errored && final?.attempts == 3 && final?.error?.fault == .infrastructure)
+
+        let restarted = try await store.insert(.sample(user: user.id), limits: nil).job.id
+        _ = try await store.claim(worker: "local", competitions: ["c"], maxRunningPerUser: 5, at: Date(), leaseUntil: later)
+        #expect(try await store.requeueExpired(at: Date(), all: false, maxAttempts: 3).isEmpty)
+        #expect(try await store.requeueExpired(at: Date(), all: true, maxAttempts: 3).map(\.id) == [restarted])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func listingsPagesAndAccounting(kind: StoreKind) async throws {
+        guard let store = try await kind.make() else { return }
+        let u = try await store.createUser(name: "u", at: Date()), v = try await store.createUser(name: "v", at: Date())
+        var mine: [String] = []
+        for _ in 0..<5 { mine.append(try await store.insert(.sample(user: u.id), limits: nil).job.id) }
+        _ = try await store.insert(.sample(user: v.id), limits: nil)
+        let first = try await store.jobs(JobFilter(userID: u.id, limit: 2))
+        #expect(first.jobs.map(\.id) == [mine[4], mine[3]])
+        let second = try await store.jobs(JobFilter(userID: u.id, cursor: first.nextCursor, limit: 10))
+        #expect(second.jobs.map(\.id) == [mine[2], mine[1], mine[0]] && second.nextCursor == nil)
+        await #expect(throws: StoreError.self) { try await store.jobs(JobFilter(cursor: "nope")) }
+        #expect(try await store.jobs(JobFilter(state: .queued)).jobs.count == 6)
+        let snapshot = try await store.queueSnapshot()
+        #expect(snapshot.depth == 6)
+        let job = try #require(try await store.job(id: mine[2]))
+        #expect(try await store.rank(of: job) == 2)
+        #expect(try await store.count(userID: u.id, states: [.queued]) == 5)
+        #expect(try await store.submissions(userID: u.id, since: Date().addingTimeInterval(-60)) == 5)
+        #expect(try await store.stateCounts()[.queued] == 6)
+        _ = try await store.cancel(jobID: mine[0], actor: "u", at: Date())
+        #expect(try await store.takePrunable(before: Date().addingTimeInterval(1), limit: 10) == [mine[0]])
+        #expect(try await store.takePrunable(before: Date().addingTimeInterval(1), limit: 10).isEmpty)
+    }
+}
