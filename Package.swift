@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "ProctorWorker",
             dependencies: [
-                "ProctorCore", "ProctorSandbox", "ProctorStore",
+                "ProctorCore", "ProctorSandbox", "ProctorStore", "ProctorClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,8 +76,10 @@ let package = Package(
         .executableTarget(
             name: "proctor",
             dependencies: [
-                "ProctorSandbox", "ProctorServer", "ProctorClient", "ProctorStore",
+                "ProctorSandbox", "ProctorServer", "ProctorClient", "ProctorStore", "ProctorWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Benchmarks: `bash bench/sandbox.sh`, `bash bench/service.sh`.

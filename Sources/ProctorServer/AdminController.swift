@@ -15,6 +15,44 @@ struct AdminController {
         group.post("tokens", use: createToken)
         group.post("tokens/{id}/revoke", use: revoke)
         group.post("jobs/{id}/priority", use: setPriority)
+        group.get("nodes", use: nodes)
+        group.post("nodes/{name}/drain", use: drain)
+        group.post("nodes/{name}/resume", use: resume)
+    }
+
+    struct NodeResource: Encodable {
+        var name, status: String
+        var slots: Int
+        var labels: [String: String]
+        var version: String
+        var lastSeen: Date
+        enum CodingKeys: String, CodingKey { case name, status, slots, labels, version, lastSeen = "last_seen" }
+    }
+
+    func resource(_ node: Node) -> NodeResource {
+        NodeResource(name: node.name, status: node.status(at: Date(), timeout: state.configuration.leaseSeconds * 2),
+                     slots: node.slots, labels: node.labels, version: node.version, lastSeen: node.lastSeen)
+    }
+
+    @Sendable func nodes(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        try JSONResponse.make(["nodes": try await state.store.nodes().map(resource)])
+    }
+
+    @Sendable func drain(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        try await setNode(context, .draining)
+    }
+
+    @Sendable func resume(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        try await setNode(context, .active)
+    }
+
+    private func setNode(_ context: ProctorRequestContext, _ nodeState: Node.State) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        guard User.isValidName(name), let node = try await state.store.setNodeState(name: name, nodeState) else {
+            throw Problem.notFound("no node '\(name.prefix(64))' has contacted this service")
+        }
+        context.logger.info("node state changed", metadata: ["node": "\(name)", "state": "\(nodeState.rawValue)"])
+        return try JSONResponse.make(resource(node))
     }
 
     struct PriorityRequest: Decodable { var priority: Int }

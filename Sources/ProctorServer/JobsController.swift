@@ -53,6 +53,7 @@ struct JobsController {
         }
         if !stored.created { try? FileManager.default.removeItem(atPath: paths.root) }
         await state.worker?.notify()
+        await state.doorbell.ring()
         context.logger.info("job submitted", metadata: ["job": "\(stored.job.id)", "competition": "\(stored.job.competitionID)", "replay": "\(!stored.created)"])
         var response = try JSONResponse.make(try await state.resource(stored.job), status: stored.created ? .created : .ok)
         response.headers[.location] = "/v1/jobs/\(stored.job.id)"

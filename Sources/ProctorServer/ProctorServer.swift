@@ -13,10 +13,12 @@ public struct ProctorServer: Sendable {
     public let configuration: ServerConfiguration
     public let store: any JobStore
     public let catalog: CompetitionCatalog
-    public let worker: LocalWorker?
+    public let worker: Worker?
     let logger: Logger
     let metrics = HTTPMetrics()
     let limiter = BadTokenLimiter()
+    /// Wakes long-polling remote workers when a job is submitted.
+    let doorbell = Doorbell()
 
     /// `sandbox` may be `nil` for an API-only replica (no local worker).
     public init(configuration: ServerConfiguration, store: any JobStore, sandbox: Sandbox?, logger: Logger, firstSlot: Int = 0) {
@@ -28,18 +30,20 @@ public struct ProctorServer: Sendable {
             logger.error("competition disabled", metadata: ["dir": "\(competition.directory)", "why": "\(competition.disabledReason ?? "")"])
         }
         if let sandbox, configuration.localSlots > 0 {
-            worker = LocalWorker(
-                store: store, catalog: catalog, sandbox: sandbox,
+            worker = Worker(
+                broker: StoreBroker(store: store, worker: "local", leaseSeconds: configuration.leaseSeconds,
+                                    maxRunningPerUser: configuration.quotas.maxRunning),
+                catalog: catalog, sandbox: sandbox,
                 configuration: WorkerConfiguration(
                     id: "local", slots: configuration.localSlots, dataDirectory: configuration.dataDirectory,
-                    firstSlot: firstSlot, maxRunningPerUser: configuration.quotas.maxRunning),
+                    leaseSeconds: configuration.leaseSeconds, heartbeat: configuration.leaseSeconds / 3, firstSlot: firstSlot),
                 logger: logger)
         } else {
             worker = nil
         }
     }
 
-    var state: ServiceState { ServiceState(store: store, catalog: catalog, worker: worker, configuration: configuration) }
+    var state: ServiceState { ServiceState(store: store, catalog: catalog, worker: worker, doorbell: doorbell, configuration: configuration) }
 
     /// The router with every route and middleware.
     func makeRouter() -> Router<ProctorRequestContext> {
@@ -51,14 +55,17 @@ public struct ProctorServer: Sendable {
         CompetitionsController(state: state).register(on: users)
         let admin = router.group("v1/admin").add(middleware: Authenticator(store: store, limiter: limiter, roles: [.admin]))
         AdminController(state: state).register(on: admin)
+        let workers = router.group("v1/worker").add(middleware: Authenticator(store: store, limiter: limiter, roles: [.worker]))
+        WorkerController(state: state, doorbell: doorbell).register(on: workers)
         return router
     }
 
-    /// Puts jobs that were running when the server stopped back in the queue
-    /// (counting the attempt), or errors them past the retry bound.
+    /// Puts jobs the local worker was running when the server stopped back in
+    /// the queue (counting the attempt), or errors them past the retry bound.
+    /// Remote workers' jobs are left to their leases.
     public func recover() async throws {
         guard worker != nil else { return }
-        let changed = try await store.requeueExpired(at: Date(), all: true, maxAttempts: 3)
+        let changed = try await store.requeueExpired(at: Date(), heldBy: "local", maxAttempts: 3)
         for job in changed {
             logger.warning("recovered job after restart", metadata: ["job": "\(job.id)", "state": "\(job.state.rawValue)"])
         }
@@ -75,6 +82,7 @@ public struct ProctorServer: Sendable {
             logger: logger)
         var services: [any Service] = [app]
         if let worker { services.append(worker) }
+        services.append(LeaseReaper(store: store, interval: max(0.2, configuration.leaseSeconds / 6), logger: logger))
         services.append(RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention, logger: logger))
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -30,10 +30,17 @@ public struct ServerConfiguration: Sendable {
     public var retention: TimeInterval
     /// Slots of the local worker (0: no local worker).
     public var localSlots: Int
+    /// A job's lease lasts this long unless its worker renews it; remote
+    /// workers renew every third of it.
+    public var leaseSeconds: Double
+    /// Longest a worker's request for a job waits for one (long poll).
+    public var longPollSeconds: Double
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, competitionsDirectory: String,
                 quotas: Quotas = Quotas(), maxUploadBytes: Int = 1 << 20, maxMetadataBytes: Int = 4096,
-                retention: TimeInterval = 30 * 86400, localSlots: Int = 1) {
+                retention: TimeInterval = 30 * 86400, localSlots: Int = 1, leaseSeconds: Double = 30, longPollSeconds: Double = 20) {
+        self.leaseSeconds = leaseSeconds
+        self.longPollSeconds = longPollSeconds
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory

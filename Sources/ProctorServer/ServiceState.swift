@@ -8,7 +8,9 @@ import ProctorWorker
 struct ServiceState: Sendable {
     let store: any JobStore
     let catalog: CompetitionCatalog
-    let worker: LocalWorker?
+    let worker: Worker?
+    /// Rung on every submission, for remote workers waiting in a long poll.
+    let doorbell: Doorbell
     let configuration: ServerConfiguration
 
     /// Places queued jobs in the fair queue (one snapshot for all of them).

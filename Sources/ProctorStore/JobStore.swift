@@ -37,7 +37,7 @@ public struct QueueSnapshot: Sendable {
 
 /// A change a worker reports for a job it holds; applied only while it still
 /// holds the job's lease.
-public struct JobUpdate: Sendable {
+public struct JobUpdate: Codable, Sendable {
     public var state: JobState
     public var reason: String
     public var solutionReport: JSONValue?
@@ -127,9 +127,18 @@ public protocol JobStore: Sendable {
     func setPriority(jobID: String, priority: Int, actor: String, at: Date) async throws -> Job?
     /// Cancels a queued job at once, or flags a leased or running one for its worker.
     func cancel(jobID: String, actor: String, at: Date) async throws -> Job?
-    /// Returns jobs whose lease lapsed (or every active job, for a restart) to the
-    /// queue, or errors them once they were tried `maxAttempts` times.
-    func requeueExpired(at: Date, all: Bool, maxAttempts: Int) async throws -> [Job]
+    /// Returns jobs whose lease lapsed to the queue, or errors them once they
+    /// were tried `maxAttempts` times. With `heldBy`, every active job of that
+    /// worker instead, whatever its lease (the worker restarted).
+    func requeueExpired(at: Date, heldBy: String?, maxAttempts: Int) async throws -> [Job]
+
+    // Nodes.
+    /// Records a node's contact (registering it the first time) and returns it,
+    /// with the state an admin set.
+    func touchNode(name: String, slots: Int, labels: [String: String], version: String, at: Date) async throws -> Node
+    func nodes() async throws -> [Node]
+    /// Drains or resumes a node; `nil` if no such node.
+    func setNodeState(name: String, _ state: Node.State) async throws -> Node?
 
     // Queue and accounting.
     func queueSnapshot() async throws -> QueueSnapshot

@@ -39,6 +39,13 @@ enum PostgresSchema {
             """,
             "CREATE INDEX job_events_by_job ON job_events(job_id, id)",
         ]),
+        (2, [
+            """
+            CREATE TABLE nodes (
+                name TEXT PRIMARY KEY, state TEXT NOT NULL DEFAULT 'active', slots INTEGER NOT NULL,
+                labels TEXT NOT NULL, version TEXT NOT NULL, last_seen DOUBLE PRECISION NOT NULL)
+            """,
+        ]),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

@@ -50,6 +50,14 @@ extension PostgresStore {
         return job
     }
 
+    static func node(_ row: PostgresRow) throws -> Node {
+        let r = row.makeRandomAccess()
+        return Node(
+            name: try r["name"].decode(String.self), state: Node.State(rawValue: try r["state"].decode(String.self)) ?? .active,
+            slots: try r["slots"].decode(Int.self), labels: SQLiteStore.decode([String: String].self, try r["labels"].decode(String.self)) ?? [:],
+            version: try r["version"].decode(String.self), lastSeen: Date(timeIntervalSince1970: try r["last_seen"].decode(Double.self)))
+    }
+
     static func event(_ row: PostgresRow) throws -> JobEvent {
         let r = row.makeRandomAccess()
         return JobEvent(

@@ -239,21 +239,43 @@ public final class PostgresStore: JobStore {
         }
     }
 
-    public func requeueExpired(at: Date, all: Bool, maxAttempts: Int) async throws -> [Job] {
+    public func requeueExpired(at: Date, heldBy: String?, maxAttempts: Int) async throws -> [Job] {
         let now = at.timeIntervalSince1970
         return try await transaction { connection, logger in
             let found = try await Self.rows(connection, """
-                SELECT * FROM jobs WHERE state IN ('leased', 'running') AND (\(all) OR lease_expires_at < \(now)) FOR UPDATE SKIP LOCKED
+                SELECT * FROM jobs WHERE state IN ('leased', 'running')
+                  AND (lease_owner = \(heldBy) OR (\(heldBy)::TEXT IS NULL AND lease_expires_at < \(now))) FOR UPDATE SKIP LOCKED
                 """, logger)
             var changed: [Job] = []
             for row in found {
-                let (job, event) = JobTransitions.requeue(try Self.job(row), at: at, restart: all, maxAttempts: maxAttempts)
+                let (job, event) = JobTransitions.requeue(try Self.job(row), at: at, restart: heldBy != nil, maxAttempts: maxAttempts)
                 try await Self.save(connection, job, logger)
                 try await Self.record(connection, event, logger)
                 changed.append(job)
             }
             return changed
         }
+    }
+
+    // MARK: Nodes
+
+    public func touchNode(name: String, slots: Int, labels: [String: String], version: String, at: Date) async throws -> Node {
+        let encoded = try SQLiteStore.json(labels) ?? "{}", time = at.timeIntervalSince1970
+        guard let row = try await rows("""
+            INSERT INTO nodes (name, slots, labels, version, last_seen) VALUES (\(name), \(slots), \(encoded), \(version), \(time))
+            ON CONFLICT (name) DO UPDATE SET slots = excluded.slots, labels = excluded.labels,
+                version = excluded.version, last_seen = excluded.last_seen
+            RETURNING *
+            """).first else { throw StoreError.conflict("node \(name) was not recorded") }
+        return try Self.node(row)
+    }
+
+    public func nodes() async throws -> [Node] {
+        try await rows("SELECT * FROM nodes ORDER BY name").map(Self.node)
+    }
+
+    public func setNodeState(name: String, _ state: Node.State) async throws -> Node? {
+        try await rows("UPDATE nodes SET state = \(state.rawValue) WHERE name = \(name) RETURNING *").first.map(Self.node)
     }
 
     // MARK: Queue and accounting

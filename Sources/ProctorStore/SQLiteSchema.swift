@@ -65,6 +65,17 @@ enum SQLiteSchema {
                 CREATE INDEX job_events_by_job ON job_events(job_id, id);
                 """)
         }
+        migrator.registerMigration("v2: nodes") { db in
+            try db.execute(sql: """
+                CREATE TABLE nodes (
+                    name TEXT PRIMARY KEY,
+                    state TEXT NOT NULL DEFAULT 'active',
+                    slots INTEGER NOT NULL,
+                    labels TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    last_seen REAL NOT NULL);
+                """)
+        }
         return migrator
     }
 }

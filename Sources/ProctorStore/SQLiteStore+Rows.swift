@@ -53,6 +53,12 @@ extension SQLiteStore {
         return job
     }
 
+    static func node(_ row: Row) -> Node {
+        Node(name: row["name"], state: Node.State(rawValue: row["state"]) ?? .active, slots: row["slots"],
+             labels: decode([String: String].self, row["labels"]) ?? [:], version: row["version"],
+             lastSeen: Date(timeIntervalSince1970: row["last_seen"]))
+    }
+
     static func event(_ row: Row) -> JobEvent {
         JobEvent(jobID: row["job_id"], at: Date(timeIntervalSince1970: row["at"]),
                  from: (row["from_state"] as String?).flatMap(JobState.init(rawValue:)),

@@ -236,17 +236,45 @@ public struct SQLiteStore: JobStore {
         }
     }
 
-    public func requeueExpired(at: Date, all: Bool, maxAttempts: Int) async throws -> [Job] {
+    public func requeueExpired(at: Date, heldBy: String?, maxAttempts: Int) async throws -> [Job] {
         try await pool.write { db in
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM jobs WHERE state IN ('leased', 'running') AND (? OR lease_expires_at < ?)",
-                arguments: [all, at.timeIntervalSince1970])
+                db, sql: "SELECT * FROM jobs WHERE state IN ('leased', 'running') AND (lease_owner = ? OR (? IS NULL AND lease_expires_at < ?))",
+                arguments: [heldBy, heldBy, at.timeIntervalSince1970])
             return try rows.map { row in
-                let (job, event) = JobTransitions.requeue(Self.job(row), at: at, restart: all, maxAttempts: maxAttempts)
+                let (job, event) = JobTransitions.requeue(Self.job(row), at: at, restart: heldBy != nil, maxAttempts: maxAttempts)
                 try Self.save(db, job)
                 try Self.record(db, event)
                 return job
             }
+        }
+    }
+
+    // MARK: Nodes
+
+    public func touchNode(name: String, slots: Int, labels: [String: String], version: String, at: Date) async throws -> Node {
+        let encoded = try Self.json(labels) ?? "{}"
+        return try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO nodes (name, slots, labels, version, last_seen) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET slots = excluded.slots, labels = excluded.labels,
+                    version = excluded.version, last_seen = excluded.last_seen
+                """, arguments: [name, slots, encoded, version, at.timeIntervalSince1970])
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [name]) else {
+                throw StoreError.conflict("node \(name) was not recorded")
+            }
+            return Self.node(row)
+        }
+    }
+
+    public func nodes() async throws -> [Node] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM nodes ORDER BY name").map(Self.node) }
+    }
+
+    public func setNodeState(name: String, _ state: Node.State) async throws -> Node? {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE nodes SET state = ? WHERE name = ?", arguments: [state.rawValue, name])
+            return try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [name]).map(Self.node)
         }
     }
 

@@ -1,18 +1,20 @@
-/// Wakes idle worker slots when a job is submitted, so a slot neither polls
-/// the store constantly nor sleeps through new work.
-actor Doorbell {
+/// Wakes idle worker slots (and long-polling remote workers) when a job is
+/// submitted, so nobody polls the store constantly or sleeps through new work.
+public actor Doorbell {
+    public init() {}
+
     private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var nextID = 0
 
     /// Wakes every waiting slot.
-    func ring() {
+    public func ring() {
         let all = waiters
         waiters = [:]
         for continuation in all.values { continuation.resume() }
     }
 
     /// Returns when rung, after `timeout`, or when the task is cancelled.
-    nonisolated func wait(timeout: Duration) async {
+    public nonisolated func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitForRing() }
             group.addTask { try? await Task.sleep(for: timeout) }

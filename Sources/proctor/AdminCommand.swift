@@ -7,7 +7,33 @@ import ProctorStore
 /// `proctor admin …`: operator commands that work on the data directory directly.
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Manage users and tokens.", subcommands: [TokenCommand.self])
+        commandName: "admin", abstract: "Manage users, tokens and nodes.", subcommands: [TokenCommand.self, NodesCommand.self])
+
+    /// `proctor admin nodes [drain|resume NAME]`: the worker nodes, straight from the store.
+    struct NodesCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "nodes", abstract: "List worker nodes; drain or resume one.")
+        @Option(help: "Data directory of the server.") var dataDir = "./data"
+        @Option(help: "The server's database URL, if not SQLite (default: $PROCTOR_DATABASE).") var database: String?
+        @Argument(help: "drain or resume (omit to list).") var action: String?
+        @Argument(help: "The node's name.") var name: String?
+
+        func run() async throws {
+            let store = try await StoreLocation(database ?? ProcessInfo.processInfo.environment["PROCTOR_DATABASE"], dataDirectory: dataDir).open()
+            switch (action, name) {
+            case (nil, _):
+                for node in try await store.nodes() {
+                    print("\(node.name)\t\(node.status(at: Date(), timeout: 60))\t\(node.slots) slots\tlast seen \(node.lastSeen)")
+                }
+            case ("drain", let name?), ("resume", let name?):
+                guard let node = try await store.setNodeState(name: name, action == "drain" ? .draining : .active) else {
+                    throw ValidationError("no node '\(name)' has contacted the service")
+                }
+                print("\(node.name) is \(node.state.rawValue)")
+            default:
+                throw ValidationError("use 'proctor admin nodes', 'proctor admin nodes drain NAME' or 'proctor admin nodes resume NAME'")
+            }
+        }
+    }
 
     struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -10,7 +10,7 @@ struct Proctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proctor",
         abstract: "Run untrusted code in a sandbox with hard limits, and grade it.",
-        subcommands: [RunCommand.self, ServeCommand.self, AdminCommand.self, SubmitCommand.self, StatusCommand.self,
+        subcommands: [RunCommand.self, ServeCommand.self, WorkerCommand.self, AdminCommand.self, SubmitCommand.self, StatusCommand.self,
                       LogsCommand.self, CancelCommand.self, JobsCommand.self, CompetitionsCommand.self])
 
     /// Bad usage exits 2 with a message that says what was wrong, as the

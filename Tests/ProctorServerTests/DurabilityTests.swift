@@ -83,7 +83,7 @@ import Testing
         let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
         let past = Date().addingTimeInterval(-10)
         _ = try await server.store.claim(worker: "gone", competitions: ["shell"], maxRunningPerUser: 5, at: past, leaseUntil: past.addingTimeInterval(1))
-        let requeued = try await server.store.requeueExpired(at: Date(), all: false, maxAttempts: 3)
+        let requeued = try await server.store.requeueExpired(at: Date(), heldBy: nil, maxAttempts: 3)
         #expect(requeued.map(\.id) == [id])
         #expect(requeued.first?.state == .queued)
         let late = try await server.store.report(jobID: id, worker: "gone", update: JobUpdate(state: .succeeded, reason: "late", score: 1), at: Date())
@@ -99,7 +99,7 @@ import Testing
         for attempt in 1...3 {
             let past = Date().addingTimeInterval(-10)
             _ = try await server.store.claim(worker: "flaky-\(attempt)", competitions: ["shell"], maxRunningPerUser: 5, at: past, leaseUntil: past.addingTimeInterval(1))
-            _ = try await server.store.requeueExpired(at: Date(), all: false, maxAttempts: 3)
+            _ = try await server.store.requeueExpired(at: Date(), heldBy: nil, maxAttempts: 3)
         }
         let job = try await alice.call(.GET, "/v1/jobs/\(id)").json
         #expect(job?["state"] as? String == "errored")
@@ -114,7 +114,7 @@ import Testing
         #expect(try await server.waitForEnd(alice, id)["state"] as? String == "succeeded")
         #expect(try await server.store.report(jobID: id, worker: "local", update: JobUpdate(state: .running, reason: "glitch"), at: Date()) == nil)
         #expect(try await server.store.cancel(jobID: id, actor: "user:alice", at: Date())?.state == .succeeded)
-        #expect(try await server.store.requeueExpired(at: Date().addingTimeInterval(1e6), all: true, maxAttempts: 3).isEmpty)
+        #expect(try await server.store.requeueExpired(at: Date().addingTimeInterval(1e6), heldBy: "local", maxAttempts: 3).isEmpty)
         #expect(try await server.store.job(id: id)?.state == .succeeded)
     }
 }

@@ -6,6 +6,7 @@ import ProctorCore
 import ProctorSandbox
 import ProctorServer
 import ProctorStore
+import ProctorWorker
 import Synchronization
 import Testing
 
@@ -15,21 +16,22 @@ import Testing
 final class TestServer: Sendable {
     let directory: String
     let port: Int
-    let store: SQLiteStore
+    let store: any JobStore
     let server: ProctorServer
     private let task: Task<Void, any Error>
 
     static let slotBase = Atomic<Int>(1000)
 
     init(slots: Int = 1, quotas: Quotas = Quotas(maxQueued: 50, maxRunning: 4, submissionsPerWindow: 500),
-         directory existing: String? = nil, extraCompetitions: (String) throws -> Void = { _ in }) async throws {
+         directory existing: String? = nil, store given: (any JobStore)? = nil, port: Int = 0, leaseSeconds: Double = 30,
+         extraCompetitions: (String) throws -> Void = { _ in }) async throws {
         let directory = existing ?? NSTemporaryDirectory() + "proctor-server-" + UUID().uuidString
         self.directory = directory
         if existing == nil { try Self.makeCompetitions(in: directory + "/competitions", extra: extraCompetitions) }
-        store = try SQLiteStore(path: directory + "/proctor.sqlite")
+        store = try given ?? SQLiteStore(path: directory + "/proctor.sqlite")
         let configuration = ServerConfiguration(
-            host: "127.0.0.1", port: 0, dataDirectory: directory + "/data", competitionsDirectory: directory + "/competitions",
-            quotas: quotas, maxUploadBytes: 64 * 1024, retention: 3600, localSlots: slots)
+            host: "127.0.0.1", port: port, dataDirectory: directory + "/data", competitionsDirectory: directory + "/competitions",
+            quotas: quotas, maxUploadBytes: 64 * 1024, retention: 3600, localSlots: slots, leaseSeconds: leaseSeconds, longPollSeconds: 2)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let sandbox = try Sandbox()
@@ -40,10 +42,24 @@ final class TestServer: Sendable {
         task = Task { try await server.run { port in continuation.yield(port) } }
         var bound = 0
         for await p in stream { bound = p; break }
-        port = bound
+        self.port = bound
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
+
+    /// A worker on this machine talking to the server over HTTP, as
+    /// `proctor worker` does; cancel the task to stop it.
+    func remoteWorker(_ name: String, slots: Int = 1, heartbeat: Double = 0.3) async throws -> Task<Void, any Error> {
+        let client = try await self.client(name, role: .worker)
+        let logger = Logger(label: "worker", factory: { _ in SwiftLogNoOpLogHandler() })
+        let worker = Worker(
+            broker: HTTPBroker(client: client, slots: slots, waitSeconds: 1, reportPatience: 30),
+            catalog: CompetitionCatalog(root: directory + "/competitions"), sandbox: try Sandbox(),
+            configuration: WorkerConfiguration(id: name, slots: slots, dataDirectory: directory + "/\(name)-data", heartbeat: heartbeat,
+                                               firstSlot: Self.slotBase.add(10, ordering: .relaxed).newValue),
+            logger: logger)
+        return Task { try await worker.run() }
+    }
 
     /// A client with a fresh token for `user`.
     func client(_ user: String, role: Role = .user, expiresIn: Double? = nil) async throws -> ProctorClient {

@@ -119,21 +119,21 @@ import Testing
         let past = Date().addingTimeInterval(-30)
         _ = try await store.claim(worker: "gone", competitions: ["c"], maxRunningPerUser: 5, at: past, leaseUntil: past.addingTimeInterval(5))
         #expect(try await store.cancel(jobID: active, actor: "user:u", at: Date())?.cancelRequested == true)
-        let lapsed = try await store.requeueExpired(at: Date(), all: false, maxAttempts: 3)
+        let lapsed = try await store.requeueExpired(at: Date(), heldBy: nil, maxAttempts: 3)
         #expect(lapsed.map(\.state) == [.cancelled])
 
         let retried = try await store.insert(.sample(user: user.id), limits: nil).job.id
         for _ in 0..<3 {
             _ = try await store.claim(worker: "flaky", competitions: ["c"], maxRunningPerUser: 5, at: past, leaseUntil: past.addingTimeInterval(5))
-            _ = try await store.requeueExpired(at: Date(), all: false, maxAttempts: 3)
+            _ = try await store.requeueExpired(at: Date(), heldBy: nil, maxAttempts: 3)
         }
         let final = try await store.job(id: retried)
         #expect(final?.state == .errored && final?.attempts == 3 && final?.error?.fault == .infrastructure)
 
         let restarted = try await store.insert(.sample(user: user.id), limits: nil).job.id
         _ = try await store.claim(worker: "local", competitions: ["c"], maxRunningPerUser: 5, at: Date(), leaseUntil: later)
-        #expect(try await store.requeueExpired(at: Date(), all: false, maxAttempts: 3).isEmpty)
-        #expect(try await store.requeueExpired(at: Date(), all: true, maxAttempts: 3).map(\.id) == [restarted])
+        #expect(try await store.requeueExpired(at: Date(), heldBy: nil, maxAttempts: 3).isEmpty)
+        #expect(try await store.requeueExpired(at: Date(), heldBy: "local", maxAttempts: 3).map(\.id) == [restarted])
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -159,5 +159,18 @@ import Testing
         _ = try await store.cancel(jobID: mine[0], actor: "u", at: Date())
         #expect(try await store.takePrunable(before: Date().addingTimeInterval(1), limit: 10) == [mine[0]])
         #expect(try await store.takePrunable(before: Date().addingTimeInterval(1), limit: 10).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func nodesRegisterAndDrain(kind: StoreKind) async throws {
+        guard let store = try await kind.make() else { return }
+        let first = try await store.touchNode(name: "node-7", slots: 2, labels: ["gpu": "h100"], version: "1", at: Date())
+        #expect(first.state == .active && first.labels["gpu"] == "h100")
+        #expect(try await store.setNodeState(name: "node-7", .draining)?.state == .draining)
+        let again = try await store.touchNode(name: "node-7", slots: 4, labels: [:], version: "2", at: Date())
+        #expect(again.state == .draining && again.slots == 4)
+        #expect(try await store.nodes().map(\.name) == ["node-7"])
+        #expect(try await store.setNodeState(name: "nope", .active) == nil)
+        #expect(again.status(at: Date().addingTimeInterval(120), timeout: 60) == "offline")
     }
 }

@@ -17,12 +17,9 @@ public struct WorkerConfiguration: Sendable {
     public var dataDirectory: String
     /// Sandbox slots used are `firstSlot ..< firstSlot + slots`.
     public var firstSlot: Int
-    /// A user's jobs running at once, across the service.
-    public var maxRunningPerUser: Int
 
     public init(id: String, slots: Int, dataDirectory: String, leaseSeconds: Double = 30, heartbeat: Double = 5,
-                maxAttempts: Int = 3, firstSlot: Int = 0, maxRunningPerUser: Int = 2) {
-        self.maxRunningPerUser = maxRunningPerUser
+                maxAttempts: Int = 3, firstSlot: Int = 0) {
         self.id = id
         self.slots = slots
         self.dataDirectory = dataDirectory
@@ -33,11 +30,13 @@ public struct WorkerConfiguration: Sendable {
     }
 }
 
-/// The job pipeline of one node: claims jobs from the store in fair order,
-/// runs them in the sandbox, keeps their leases alive, reports the outcome.
-/// On graceful shutdown it stops claiming and finishes what it runs.
-public final class LocalWorker: Service, Sendable {
-    let store: any JobStore
+/// The job pipeline of one node, the same inside `proctor serve` and in
+/// `proctor worker`: claims jobs through its broker in fair order, runs them in
+/// the sandbox, keeps their leases alive, reports the outcome, and cleans its
+/// slot before the next job. On graceful shutdown it stops claiming and
+/// finishes what it runs.
+public final class Worker: Service, Sendable {
+    let broker: any JobBroker
     let catalog: CompetitionCatalog
     let runner: JobRunner
     let configuration: WorkerConfiguration
@@ -45,8 +44,8 @@ public final class LocalWorker: Service, Sendable {
     private let doorbell = Doorbell()
     private let running = RunningJobs()
 
-    public init(store: any JobStore, catalog: CompetitionCatalog, sandbox: Sandbox, configuration: WorkerConfiguration, logger: Logger) {
-        self.store = store
+    public init(broker: any JobBroker, catalog: CompetitionCatalog, sandbox: Sandbox, configuration: WorkerConfiguration, logger: Logger) {
+        self.broker = broker
         self.catalog = catalog
         self.configuration = configuration
         self.logger = logger
@@ -68,7 +67,6 @@ public final class LocalWorker: Service, Sendable {
                 for slot in 0..<configuration.slots {
                     group.addTask { await self.slotLoop(slot: self.configuration.firstSlot + slot) }
                 }
-                group.addTask { await self.reapLapsedLeases() }
             }
         } onGracefulShutdown: {
             Task { await self.doorbell.ring() }
@@ -78,35 +76,24 @@ public final class LocalWorker: Service, Sendable {
     private var shuttingDown: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
 
     private func slotLoop(slot: Int) async {
+        var failures = 0
         while !shuttingDown {
             do {
-                let now = Date()
-                if let job = try await store.claim(
-                    worker: configuration.id, competitions: catalog.enabledIDs,
-                    maxRunningPerUser: configuration.maxRunningPerUser, at: now,
-                    leaseUntil: now.addingTimeInterval(configuration.leaseSeconds))
-                {
+                let free = configuration.slots - (await running.count)
+                if let job = try await broker.claim(competitions: catalog.enabledIDs, freeSlots: max(free, 1)) {
+                    failures = 0
                     await execute(job, slot: slot)
                     continue
                 }
             } catch {
-                logger.error("claiming a job failed", metadata: ["error": "\(error)"])
+                // The service may be down for a while: back off, keep trying.
+                failures += 1
+                logger.warning("asking for a job failed", metadata: ["error": "\(error)", "failures": "\(failures)"])
+                let backoff = min(30, 0.5 * Double(1 << min(failures, 6)))
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(backoff)) }
+                continue
             }
             await doorbell.wait(timeout: .seconds(2))
-        }
-    }
-
-    /// Returns jobs whose worker vanished to the queue (a lease is a promise to
-    /// heartbeat; a lapsed one means the worker is gone).
-    private func reapLapsedLeases() async {
-        while !shuttingDown {
-            do {
-                let requeued = try await store.requeueExpired(at: Date(), all: false, maxAttempts: configuration.maxAttempts)
-                if !requeued.isEmpty { await doorbell.ring() }
-            } catch {
-                logger.error("requeueing lapsed leases failed", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.configuration.heartbeat)) }
         }
     }
 
@@ -123,7 +110,14 @@ public final class LocalWorker: Service, Sendable {
             await finish(job, JobUpdate(state: .errored, reason: problem, error: JobError(.infrastructure, problem)), logger: logger)
             return
         }
-        guard (try? await store.report(jobID: job.id, worker: configuration.id, update: JobUpdate(state: .running, reason: "started in slot \(slot)"), at: Date())) != nil else {
+        do {
+            try await broker.fetchSubmission(job, into: JobPaths(dataDirectory: configuration.dataDirectory, jobID: job.id))
+        } catch {
+            await finish(job, JobUpdate(state: .errored, reason: "fetching the submission failed",
+                                        error: JobError(.infrastructure, "the worker could not fetch the submission: \(error)")), logger: logger)
+            return
+        }
+        guard (try? await broker.report(job, JobUpdate(state: .running, reason: "started on \(configuration.id) slot \(slot)"))) == true else {
             logger.warning("lost the job before starting it")
             return
         }
@@ -144,7 +138,7 @@ public final class LocalWorker: Service, Sendable {
             try? await Task.sleep(for: .seconds(configuration.heartbeat))
             if Task.isCancelled { return }
             do {
-                let renewed = try await store.renew(jobID: job.id, worker: configuration.id, until: Date().addingTimeInterval(configuration.leaseSeconds))
+                let renewed = try await broker.renew(job)
                 if renewed == nil || renewed?.cancelRequested == true {
                     logger.info(renewed == nil ? "lease lost; stopping the job" : "cancel requested; stopping the job", metadata: ["job": "\(job.id)"])
                     task.cancel()
@@ -163,7 +157,12 @@ public final class LocalWorker: Service, Sendable {
             update = JobUpdate(state: .queued, reason: "retrying after an infrastructure failure: \(update.reason)")
         }
         do {
-            if try await store.report(jobID: job.id, worker: configuration.id, update: update, at: Date()) == nil {
+            try await broker.publishLogs(job, from: JobPaths(dataDirectory: configuration.dataDirectory, jobID: job.id))
+        } catch {
+            logger.warning("publishing the logs failed", metadata: ["error": "\(error)"])
+        }
+        do {
+            if try await broker.report(job, update) == false {
                 logger.warning("the store refused the report: this worker no longer holds the job")
             } else {
                 logger.info("job finished", metadata: ["state": "\(update.state.rawValue)"])

@@ -1,0 +1,128 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ProctorCore
+import ProctorStore
+import ProctorWorker
+
+/// `/v1/worker`: the protocol of `proctor worker` on other nodes. The node is
+/// the worker token's user; it asks for work (long poll), renews leases (the
+/// answer carries cancellation), fetches the submission, uploads logs and
+/// reports. Only the node holding a job's lease may touch it.
+struct WorkerController {
+    let state: ServiceState
+    let doorbell: Doorbell
+
+    func register(on group: RouterGroup<ProctorRequestContext>) {
+        group.post("lease", use: lease)
+        group.post("jobs/{id}/heartbeat", use: heartbeat)
+        group.get("jobs/{id}/submission", use: submission)
+        group.put("jobs/{id}/logs/{stage}/{stream}", use: uploadLog)
+        group.post("jobs/{id}/report", use: report)
+    }
+
+    struct LeaseRequest: Decodable {
+        var slots: Int
+        var competitions: [String]
+        var labels: [String: String]?
+        var version: String?
+        var waitSeconds: Double?
+        enum CodingKeys: String, CodingKey { case slots, competitions, labels, version, waitSeconds = "wait_seconds" }
+    }
+
+    struct LeaseGrant: Encodable {
+        var job: Job
+        var leaseSeconds: Double
+        enum CodingKeys: String, CodingKey { case job, leaseSeconds = "lease_seconds" }
+    }
+
+    @Sendable func lease(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        let node = try context.requirePrincipal().user.name
+        guard let body = try? await request.decode(as: LeaseRequest.self, context: context), (0...256).contains(body.slots),
+            body.competitions.count <= 1000, body.competitions.allSatisfy(Identifier.isCompetitionID)
+        else { throw Problem.badRequest("send JSON {\"slots\": N, \"competitions\": [ids], \"labels\": {}, \"version\": \"…\"}") }
+        let registered = try await state.store.touchNode(name: node, slots: body.slots, labels: body.labels ?? [:],
+                                                         version: body.version ?? "", at: Date())
+        let deadline = ContinuousClock.now + .milliseconds(Int(min(body.waitSeconds ?? 0, state.configuration.longPollSeconds) * 1000))
+        guard registered.state == .active else { return Response(status: .noContent) }
+        let competitions = Set(body.competitions)
+        while true {
+            let now = Date()
+            if let job = try await state.store.claim(
+                worker: node, competitions: competitions, maxRunningPerUser: state.configuration.quotas.maxRunning,
+                at: now, leaseUntil: now.addingTimeInterval(state.configuration.leaseSeconds))
+            {
+                context.logger.info("job leased", metadata: ["job": "\(job.id)", "node": "\(node)", "job_request": "\(job.requestID)"])
+                return try JSONResponse.make(LeaseGrant(job: job, leaseSeconds: state.configuration.leaseSeconds))
+            }
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero { return Response(status: .noContent) }
+            await doorbell.wait(timeout: min(remaining, .seconds(2)))
+        }
+    }
+
+    @Sendable func heartbeat(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        let node = try context.requirePrincipal().user.name
+        let id = try jobID(context)
+        guard let job = try await state.store.renew(jobID: id, worker: node, until: Date().addingTimeInterval(state.configuration.leaseSeconds)) else {
+            throw Problem.conflict("this node no longer holds job \(id); stop it", slug: "lease-lost")
+        }
+        return try JSONResponse.make(["cancel_requested": job.cancelRequested])
+    }
+
+    @Sendable func submission(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        let job = try await heldJob(context)
+        let path = JobPaths(dataDirectory: state.configuration.dataDirectory, jobID: job.id).submission + "/" + job.fileName
+        guard let data = FileManager.default.contents(atPath: path) else { throw Problem.notFound("the submission of \(job.id) is missing") }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/octet-stream"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    @Sendable func uploadLog(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        let job = try await heldJob(context)
+        let stage = context.parameters.get("stage") ?? "", stream = context.parameters.get("stream") ?? ""
+        guard ["solution", "grade"].contains(stage), ["stdout", "stderr"].contains(stream) else {
+            throw Problem.badRequest("logs are solution|grade and stdout|stderr")
+        }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: 64 << 20) } catch {
+            throw Problem(.contentTooLarge, slug: "upload-too-large", title: "Log too large", detail: "a log is at most 64 MiB")
+        }
+        let paths = JobPaths(dataDirectory: state.configuration.dataDirectory, jobID: job.id)
+        try FileManager.default.createDirectory(atPath: paths.logs, withIntermediateDirectories: true)
+        try Data(buffer: body).write(to: URL(fileURLWithPath: paths.log(stage: stage, stream: stream)), options: .atomic)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func report(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        let node = try context.requirePrincipal().user.name
+        let id = try jobID(context)
+        guard let update = try? await request.decode(as: JobUpdate.self, context: context) else {
+            throw Problem.badRequest("the report must be a JobUpdate JSON object")
+        }
+        guard let job = try await state.store.report(jobID: id, worker: node, update: update, at: Date()) else {
+            context.logger.warning("late report refused", metadata: ["job": "\(id)", "node": "\(node)"])
+            throw Problem.conflict("this node no longer holds job \(id); the report was refused", slug: "lease-lost")
+        }
+        if update.state == .queued { await doorbell.ring() }
+        return try JSONResponse.make(["state": job.state.rawValue])
+    }
+
+    private func jobID(_ context: ProctorRequestContext) throws -> String {
+        let id = context.parameters.get("id") ?? ""
+        guard Identifier.isJobID(id) else { throw Problem.notFound("no job \(id.prefix(64))") }
+        return id
+    }
+
+    /// The job if this node holds its lease.
+    private func heldJob(_ context: ProctorRequestContext) async throws -> Job {
+        let node = try context.requirePrincipal().user.name
+        let id = try jobID(context)
+        guard let job = try await state.store.job(id: id), job.leaseOwner == node, JobState.active.contains(job.state) else {
+            throw Problem.conflict("this node does not hold job \(id)", slug: "lease-lost")
+        }
+        return job
+    }
+}

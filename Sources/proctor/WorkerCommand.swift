@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ProctorClient
+import ProctorSandbox
+import ProctorWorker
+import ServiceLifecycle
+
+/// `proctor worker`: a node agent. Pulls jobs from the service over HTTP(S),
+/// runs them in the sandbox, reports back; no inbound port, no SSH, no shared
+/// filesystem. SIGTERM drains: no new jobs, the running ones finish.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run jobs from a Proctor server on this node.")
+
+    @Option(help: "The service's URL (default: $PROCTOR_SERVER).") var server: String?
+    @Option(help: "A worker token; its user name is this node's name (default: $PROCTOR_TOKEN).") var token: String?
+    @Option(help: "Jobs run at once.") var slots = 1
+    @Option(help: "Directory with this node's copy of the competitions.") var competitions = "./examples/competitions"
+    @Option(help: "Directory for job files on this node.") var workDir = "./worker-data"
+    @Option(help: "First sandbox slot (uids and cgroups) this worker uses.") var firstSlot = 100
+    @Option(help: "Seconds between lease renewals.") var heartbeat = 10.0
+    @Option(name: .customLong("label"), help: "KEY=VALUE describing this node (repeatable).") var labels: [String] = []
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = server ?? environment["PROCTOR_SERVER"], let token = token ?? environment["PROCTOR_TOKEN"] else {
+            throw ValidationError("give --server and --token (or PROCTOR_SERVER and PROCTOR_TOKEN)")
+        }
+        var parsedLabels: [String: String] = [:]
+        for label in labels {
+            let parts = label.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--label takes KEY=VALUE, not '\(label)'") }
+            parsedLabels[parts[0]] = parts[1]
+        }
+        let logger = Logger(label: "proctor.worker")
+        let workDir = ServeCommand.absolute(self.workDir)
+        let catalog = CompetitionCatalog(root: ServeCommand.absolute(competitions))
+        for competition in catalog.all where !competition.isEnabled {
+            logger.error("competition disabled on this node", metadata: ["dir": "\(competition.directory)", "why": "\(competition.disabledReason ?? "")"])
+        }
+        let broker = HTTPBroker(client: ProctorClient(server: url, token: token), slots: slots, labels: parsedLabels)
+        let worker = Worker(
+            broker: broker, catalog: catalog, sandbox: try Sandbox(),
+            configuration: WorkerConfiguration(id: "remote", slots: slots, dataDirectory: workDir, heartbeat: heartbeat, firstSlot: firstSlot),
+            logger: logger)
+        logger.info("worker started", metadata: ["server": "\(url)", "slots": "\(slots)", "competitions": "\(catalog.enabledIDs.sorted())"])
+        let group = ServiceGroup(configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

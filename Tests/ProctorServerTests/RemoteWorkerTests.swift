@@ -1,0 +1,140 @@
+import Foundation
+import ProctorClient
+import ProctorCore
+import ProctorSandbox
+import ProctorServer
+import ProctorStore
+import Testing
+
+/// `proctor worker` on other nodes: leases over HTTP, heartbeats that carry
+/// cancellation, lapsed leases taken over, drain, and a service that goes away.
+@Suite struct RemoteWorkerTests {
+    @Test func remoteWorkerRunsJobsAndShipsTheirLogs() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 3)
+        defer { Task { await server.stop() } }
+        let worker = try await server.remoteWorker("node-1")
+        defer { worker.cancel() }
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo remote; echo 0.9 > out.txt")["id"] as? String)
+        let job = try await server.waitForEnd(alice, id)
+        #expect(job["state"] as? String == "succeeded")
+        #expect(job["score"] as? Double == 0.9)
+        #expect(try await alice.call(.GET, "/v1/jobs/\(id)/logs").text == "remote\n")
+        let events = try await server.store.events(jobID: id)
+        #expect(events.contains { $0.actor == "worker:node-1" && $0.to == .succeeded })
+        let admin = try await server.client("root", role: .admin)
+        let nodes = try await admin.call(.GET, "/v1/admin/nodes").json?["nodes"] as? [[String: Any]]
+        #expect(nodes?.first?["name"] as? String == "node-1")
+        #expect(nodes?.first?["status"] as? String == "active")
+    }
+
+    @Test func onlyTheLeaseHolderMayTouchAJob() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice"), intruder = try await server.client("node-x", role: .worker)
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        #expect(try await intruder.send(.GET, "/v1/worker/jobs/\(id)/submission").status == 409)
+        let report = try JSONEncoder().encode(JobUpdate(state: .succeeded, reason: "forged", score: 1))
+        #expect(try await intruder.send(.POST, "/v1/worker/jobs/\(id)/report", body: report, contentType: "application/json").status == 409)
+        #expect(try await intruder.send(.POST, "/v1/worker/jobs/\(id)/heartbeat").status == 409)
+        #expect(try await alice.send(.POST, "/v1/worker/lease", body: Data("{}".utf8), contentType: "application/json").status == 403)
+        #expect(try await server.store.job(id: id)?.state == .queued)
+    }
+
+    @Test func aKilledWorkersJobIsFinishedByAnotherAfterTheLeaseLapses() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 2)
+        defer { Task { await server.stop() } }
+        let token = try #require(try await server.client("node-doomed", role: .worker).token)
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/proctor").path
+        let doomed = Process()
+        doomed.executableURL = URL(fileURLWithPath: binary)
+        doomed.arguments = ["worker", "--server", server.url, "--token", token, "--competitions", server.directory + "/competitions",
+                            "--work-dir", server.directory + "/doomed", "--first-slot", "3900", "--heartbeat", "0.5"]
+        doomed.standardOutput = FileHandle.nullDevice
+        doomed.standardError = FileHandle.nullDevice
+        try doomed.run()
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "sleep 2; echo 1 > out.txt", expectedTime: 30)["id"] as? String)
+        for _ in 0..<300 {
+            if try await server.store.job(id: id)?.state == .running { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try await server.store.job(id: id)?.leaseOwner == "node-doomed")
+        kill(doomed.processIdentifier, SIGKILL)
+        doomed.waitUntilExit()
+        // Its sandbox died with it: nothing of the slot's uid is left running.
+        try await Task.sleep(for: .milliseconds(300))
+        let sandbox = try Sandbox()
+        let leftovers = (try FileManager.default.contentsOfDirectory(atPath: "/proc")).filter { name in
+            var st = stat()
+            return Int32(name) != nil && stat("/proc/" + name, &st) == 0 && st.st_uid == sandbox.uid(forSlot: 3900)
+        }
+        #expect(leftovers.isEmpty)
+        let rescuer = try await server.remoteWorker("node-rescue")
+        defer { rescuer.cancel() }
+        let job = try await server.waitForEnd(alice, id, timeout: .seconds(30))
+        #expect(job["state"] as? String == "succeeded")
+        #expect(job["attempts"] as? Int == 2)
+        let reasons = try await server.store.events(jobID: id).map(\.reason)
+        #expect(reasons.contains { $0.contains("lease lapsed") })
+    }
+
+    @Test func cancellationReachesARemoteWorker() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 3)
+        defer { Task { await server.stop() } }
+        let worker = try await server.remoteWorker("node-2", heartbeat: 0.2)
+        defer { worker.cancel() }
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "trap '' TERM; sleep 100", expectedTime: 60)["id"] as? String)
+        for _ in 0..<300 {
+            if try await server.store.job(id: id)?.state == .running { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let started = ContinuousClock.now
+        let answer = try await alice.send(.POST, "/v1/jobs/\(id)/cancel")
+        #expect(answer.status == 202)
+        let job = try await server.waitForEnd(alice, id, timeout: .seconds(5))
+        #expect(job["state"] as? String == "cancelled")
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func aDrainedNodeTakesNoNewJobs() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 3)
+        defer { Task { await server.stop() } }
+        let admin = try await server.client("root", role: .admin)
+        let worker = try await server.remoteWorker("node-3")
+        defer { worker.cancel() }
+        for _ in 0..<100 where try await server.store.nodes().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try await admin.call(.POST, "/v1/admin/nodes/node-3/drain").json?["status"] as? String == "draining")
+        try await Task.sleep(for: .milliseconds(1200))  // the worker's pending long poll ends
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(try await server.store.job(id: id)?.state == .queued)
+        _ = try await admin.call(.POST, "/v1/admin/nodes/node-3/resume")
+        #expect(try await server.waitForEnd(alice, id)["state"] as? String == "succeeded")
+        #expect(try await admin.send(.POST, "/v1/admin/nodes/nope/drain").status == 404)
+    }
+
+    @Test func aWorkerCutOffFromTheServiceReportsWhenItIsBack() async throws {
+        let port = Int.random(in: 41000...49000)
+        let first = try await TestServer(slots: 0, port: port, leaseSeconds: 30)
+        let worker = try await first.remoteWorker("node-4")
+        defer { worker.cancel() }
+        let alice = try await first.client("alice")
+        let id = try #require(try await first.submitShell(alice, "sleep 1.5; echo 0.7 > out.txt", expectedTime: 30)["id"] as? String)
+        for _ in 0..<300 {
+            if try await first.store.job(id: id)?.state == .running { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await first.stop()  // the service goes away while the job runs
+        try await Task.sleep(for: .seconds(2))
+        let second = try await TestServer(slots: 0, directory: first.directory, port: port, leaseSeconds: 30)
+        defer { Task { await second.stop() } }
+        let job = try await second.waitForEnd(ProctorClient(server: second.url, token: alice.token), id, timeout: .seconds(30))
+        #expect(job["state"] as? String == "succeeded")
+        #expect(job["score"] as? Double == 0.7)
+        #expect(job["attempts"] as? Int == 1)
+    }
+}
