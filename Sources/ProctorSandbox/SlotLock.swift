@@ -12,9 +12,17 @@ struct SlotLock: ~Copyable {
         let path = "\(directory)/slot-\(slot).lock"
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ControlFile.failure("opening", path) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw SandboxError.unavailable("slot \(slot) is in use by another run; choose another --slot or wait")
+        // Another thread's posix_spawn copies the descriptor table for a few
+        // microseconds before exec closes it, which can hold a just-released
+        // lock a moment longer: only a lock held past a short grace is "busy".
+        var waited = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, waited < 250 else {
+                close(fd)
+                throw SandboxError.unavailable("slot \(slot) is in use by another run; choose another --slot or wait")
+            }
+            usleep(2000)
+            waited += 2
         }
     }
 
