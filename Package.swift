@@ -97,6 +97,15 @@ let package = Package(
             ],
             path: "bench/service-bench"
         ),
+        .executableTarget(
+            name: "scale-bench",
+            dependencies: [
+                "ProctorServer", "ProctorClient", "ProctorStore", "ProctorCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/scale-bench"
+        ),
         .testTarget(
             name: "ProctorSandboxTests",
             dependencies: ["ProctorSandbox", "proctor-init", "proctor"]

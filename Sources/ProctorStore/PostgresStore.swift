@@ -183,10 +183,10 @@ public final class PostgresStore: JobStore {
         let ids = competitions.sorted(), until = leaseUntil.timeIntervalSince1970, now = at.timeIntervalSince1970
         return try await transaction { connection, logger in
             guard let row = try await Self.rows(connection, """
-                WITH next AS (
-                    SELECT j.seq FROM jobs j JOIN users u ON u.id = j.user_id
-                    WHERE j.state = 'queued' AND j.competition_id = ANY(\(ids))
-                      AND (SELECT COUNT(*) FROM jobs r WHERE r.user_id = j.user_id AND r.state IN ('leased', 'running')) < \(maxRunningPerUser)
+                WITH busy AS (SELECT user_id, COUNT(*) AS n FROM jobs WHERE state IN ('leased', 'running') GROUP BY user_id),
+                next AS (
+                    SELECT j.seq FROM jobs j JOIN users u ON u.id = j.user_id LEFT JOIN busy b ON b.user_id = j.user_id
+                    WHERE j.state = 'queued' AND j.competition_id = ANY(\(ids)) AND COALESCE(b.n, 0) < \(maxRunningPerUser)
                     ORDER BY j.priority DESC, u.last_run_at ASC NULLS FIRST, j.seq ASC
                     LIMIT 1 FOR UPDATE OF j SKIP LOCKED)
                 UPDATE jobs SET state = 'leased', lease_owner = \(worker), lease_expires_at = \(until), attempts = attempts + 1
@@ -194,7 +194,12 @@ public final class PostgresStore: JobStore {
                 """, logger).first
             else { return nil }
             let job = try Self.job(row)
-            _ = try await Self.rows(connection, "UPDATE users SET last_run_at = \(now) WHERE id = \(job.userID)", logger)
+            // Never wait on another claimer's update of the same user: its
+            // time is as recent as ours, so fairness loses nothing.
+            _ = try await Self.rows(connection, """
+                UPDATE users SET last_run_at = \(now)
+                WHERE id = (SELECT id FROM users WHERE id = \(job.userID) FOR UPDATE SKIP LOCKED)
+                """, logger)
             try await Self.record(connection, JobEvent(jobID: job.id, at: at, from: .queued, to: .leased, actor: "worker:\(worker)", reason: "claimed (attempt \(job.attempts))"), logger)
             return job
         }

@@ -168,9 +168,9 @@ public struct SQLiteStore: JobStore {
         guard !competitions.isEmpty else { return nil }
         let placeholders = Array(repeating: "?", count: competitions.count).joined(separator: ",")
         let sql = """
-            SELECT j.* FROM jobs j JOIN users u ON u.id = j.user_id
-            WHERE j.state = 'queued' AND j.competition_id IN (\(placeholders))
-              AND (SELECT COUNT(*) FROM jobs r WHERE r.user_id = j.user_id AND r.state IN ('leased', 'running')) < ?
+            WITH busy AS (SELECT user_id, COUNT(*) AS n FROM jobs WHERE state IN ('leased', 'running') GROUP BY user_id)
+            SELECT j.* FROM jobs j JOIN users u ON u.id = j.user_id LEFT JOIN busy b ON b.user_id = j.user_id
+            WHERE j.state = 'queued' AND j.competition_id IN (\(placeholders)) AND COALESCE(b.n, 0) < ?
             ORDER BY j.priority DESC, u.last_run_at ASC NULLS FIRST, j.seq ASC LIMIT 1
             """
         return try await pool.write { db in
