@@ -17,6 +17,9 @@ public struct Node: Codable, Sendable, Equatable {
     public var labels: [String: String]
     public var version: String
     public var lastSeen: Date
+    /// Infrastructure failures in a row on this node; past a bound it is taken
+    /// out of rotation (drained) and reported.
+    public var infrastructureFailures: Int = 0
 
     public init(name: String, state: State, slots: Int, labels: [String: String], version: String, lastSeen: Date) {
         self.name = name

@@ -26,12 +26,16 @@ struct AdminController {
         var labels: [String: String]
         var version: String
         var lastSeen: Date
-        enum CodingKeys: String, CodingKey { case name, status, slots, labels, version, lastSeen = "last_seen" }
+        var infrastructureFailures: Int
+        enum CodingKeys: String, CodingKey {
+            case name, status, slots, labels, version, lastSeen = "last_seen", infrastructureFailures = "infrastructure_failures"
+        }
     }
 
     func resource(_ node: Node) -> NodeResource {
         NodeResource(name: node.name, status: node.status(at: Date(), timeout: state.configuration.leaseSeconds * 2),
-                     slots: node.slots, labels: node.labels, version: node.version, lastSeen: node.lastSeen)
+                     slots: node.slots, labels: node.labels, version: node.version, lastSeen: node.lastSeen,
+                     infrastructureFailures: node.infrastructureFailures)
     }
 
     @Sendable func nodes(_ request: Request, context: ProctorRequestContext) async throws -> Response {

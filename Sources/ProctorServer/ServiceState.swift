@@ -17,7 +17,11 @@ struct ServiceState: Sendable {
     func placement(competitionID: String?) async throws -> QueuePlacement {
         let snapshot = try await store.queueSnapshot()
         let average = try await store.averageRunSeconds(competitionID: competitionID) ?? 30
-        return QueuePlacement(snapshot: snapshot, averageSeconds: average, slots: max(configuration.localSlots, 1))
+        // Capacity is this server's worker plus every remote node seen lately.
+        let now = Date()
+        let remote = try await store.nodes().filter { $0.status(at: now, timeout: configuration.leaseSeconds * 2) == "active" }
+            .reduce(0) { $0 + $1.slots }
+        return QueuePlacement(snapshot: snapshot, averageSeconds: average, slots: max(configuration.localSlots + remote, 1))
     }
 
     /// The API form of `job`, with its place in the queue while queued.

@@ -28,7 +28,11 @@ struct WorkerController {
         var labels: [String: String]?
         var version: String?
         var waitSeconds: Double?
-        enum CodingKeys: String, CodingKey { case slots, competitions, labels, version, waitSeconds = "wait_seconds" }
+        /// Set by a slot kept for short jobs.
+        var maxExpectedTime: Double?
+        enum CodingKeys: String, CodingKey {
+            case slots, competitions, labels, version, waitSeconds = "wait_seconds", maxExpectedTime = "max_expected_time"
+        }
     }
 
     struct LeaseGrant: Encodable {
@@ -51,7 +55,7 @@ struct WorkerController {
             let now = Date()
             if let job = try await state.store.claim(
                 worker: node, competitions: competitions, maxRunningPerUser: state.configuration.quotas.maxRunning,
-                at: now, leaseUntil: now.addingTimeInterval(state.configuration.leaseSeconds))
+                maxExpectedTime: body.maxExpectedTime, at: now, leaseUntil: now.addingTimeInterval(state.configuration.leaseSeconds))
             {
                 context.logger.info("job leased", metadata: ["job": "\(job.id)", "node": "\(node)", "job_request": "\(job.requestID)"])
                 return try JSONResponse.make(LeaseGrant(job: job, leaseSeconds: state.configuration.leaseSeconds))
@@ -107,7 +111,24 @@ struct WorkerController {
             throw Problem.conflict("this node no longer holds job \(id); the report was refused", slug: "lease-lost")
         }
         if update.state == .queued { await doorbell.ring() }
+        if update.state == .queued || update.state.isTerminal {
+            try await countOutcome(of: update, on: node, context: context)
+        }
         return try JSONResponse.make(["state": job.state.rawValue])
+    }
+
+    /// Nodes whose jobs keep failing for infrastructure reasons leave the rotation.
+    static let quarantineAfter = 3
+
+    private func countOutcome(of update: JobUpdate, on node: String, context: ProctorRequestContext) async throws {
+        let failed = update.state == .queued || update.error?.type == .infrastructure
+        guard let counted = try await state.store.recordNodeOutcome(name: node, infrastructureFailure: failed),
+            failed, counted.infrastructureFailures >= Self.quarantineAfter, counted.state == .active
+        else { return }
+        _ = try await state.store.setNodeState(name: node, .draining)
+        context.logger.error("node taken out of rotation", metadata: [
+            "node": "\(node)", "failures": "\(counted.infrastructureFailures)", "last": "\(update.reason)",
+        ])
     }
 
     private func jobID(_ context: ProctorRequestContext) throws -> String {

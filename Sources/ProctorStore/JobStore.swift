@@ -116,8 +116,10 @@ public protocol JobStore: Sendable {
     func events(jobID: String) async throws -> [JobEvent]
     /// Takes the next job in fair order (priority, least recent user, FIFO)
     /// among `competitions`, skipping users who already run `maxRunningPerUser`
-    /// jobs, and leases it to `worker` until `leaseUntil`.
-    func claim(worker: String, competitions: Set<String>, maxRunningPerUser: Int, at: Date, leaseUntil: Date) async throws -> Job?
+    /// jobs (and, with `maxExpectedTime`, jobs expected to take longer: the
+    /// short-job lane), and leases it to `worker` until `leaseUntil`.
+    func claim(worker: String, competitions: Set<String>, maxRunningPerUser: Int, maxExpectedTime: Double?,
+               at: Date, leaseUntil: Date) async throws -> Job?
     /// Extends a lease; returns the job (with `cancelRequested`) or `nil` if the
     /// worker no longer holds it.
     func renew(jobID: String, worker: String, until: Date) async throws -> Job?
@@ -137,8 +139,12 @@ public protocol JobStore: Sendable {
     /// with the state an admin set.
     func touchNode(name: String, slots: Int, labels: [String: String], version: String, at: Date) async throws -> Node
     func nodes() async throws -> [Node]
-    /// Drains or resumes a node; `nil` if no such node.
+    /// Drains or resumes a node; `nil` if no such node. Resuming clears its
+    /// infrastructure failure count.
     func setNodeState(name: String, _ state: Node.State) async throws -> Node?
+    /// Counts a job outcome on a node: an infrastructure failure adds one,
+    /// anything else resets the count. Returns the node as it now stands.
+    func recordNodeOutcome(name: String, infrastructureFailure: Bool) async throws -> Node?
 
     // Queue and accounting.
     func queueSnapshot() async throws -> QueueSnapshot
@@ -151,4 +157,11 @@ public protocol JobStore: Sendable {
     func stateCounts() async throws -> [JobState: Int]
     /// Terminal jobs finished before `date` whose files were not yet pruned; marks them pruned.
     func takePrunable(before: Date, limit: Int) async throws -> [String]
+}
+
+extension JobStore {
+    /// A claim with no short-job restriction.
+    public func claim(worker: String, competitions: Set<String>, maxRunningPerUser: Int, at: Date, leaseUntil: Date) async throws -> Job? {
+        try await claim(worker: worker, competitions: competitions, maxRunningPerUser: maxRunningPerUser, maxExpectedTime: nil, at: at, leaseUntil: leaseUntil)
+    }
 }

@@ -46,6 +46,7 @@ enum PostgresSchema {
                 labels TEXT NOT NULL, version TEXT NOT NULL, last_seen DOUBLE PRECISION NOT NULL)
             """,
         ]),
+        (3, ["ALTER TABLE nodes ADD COLUMN infra_failures INTEGER NOT NULL DEFAULT 0"]),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

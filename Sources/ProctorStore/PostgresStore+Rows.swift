@@ -52,10 +52,12 @@ extension PostgresStore {
 
     static func node(_ row: PostgresRow) throws -> Node {
         let r = row.makeRandomAccess()
-        return Node(
+        var node = Node(
             name: try r["name"].decode(String.self), state: Node.State(rawValue: try r["state"].decode(String.self)) ?? .active,
             slots: try r["slots"].decode(Int.self), labels: SQLiteStore.decode([String: String].self, try r["labels"].decode(String.self)) ?? [:],
             version: try r["version"].decode(String.self), lastSeen: Date(timeIntervalSince1970: try r["last_seen"].decode(Double.self)))
+        node.infrastructureFailures = try r["infra_failures"].decode(Int.self)
+        return node
     }
 
     static func event(_ row: PostgresRow) throws -> JobEvent {

@@ -178,7 +178,8 @@ public final class PostgresStore: JobStore {
         try await rows("SELECT * FROM job_events WHERE job_id = \(jobID) ORDER BY id").map(Self.event)
     }
 
-    public func claim(worker: String, competitions: Set<String>, maxRunningPerUser: Int, at: Date, leaseUntil: Date) async throws -> Job? {
+    public func claim(worker: String, competitions: Set<String>, maxRunningPerUser: Int, maxExpectedTime: Double?,
+                      at: Date, leaseUntil: Date) async throws -> Job? {
         guard !competitions.isEmpty else { return nil }
         let ids = competitions.sorted(), until = leaseUntil.timeIntervalSince1970, now = at.timeIntervalSince1970
         return try await transaction { connection, logger in
@@ -187,6 +188,7 @@ public final class PostgresStore: JobStore {
                 next AS (
                     SELECT j.seq FROM jobs j JOIN users u ON u.id = j.user_id LEFT JOIN busy b ON b.user_id = j.user_id
                     WHERE j.state = 'queued' AND j.competition_id = ANY(\(ids)) AND COALESCE(b.n, 0) < \(maxRunningPerUser)
+                      AND (\(maxExpectedTime)::DOUBLE PRECISION IS NULL OR j.expected_time <= \(maxExpectedTime))
                     ORDER BY j.priority DESC, u.last_run_at ASC NULLS FIRST, j.seq ASC
                     LIMIT 1 FOR UPDATE OF j SKIP LOCKED)
                 UPDATE jobs SET state = 'leased', lease_owner = \(worker), lease_expires_at = \(until), attempts = attempts + 1
@@ -280,7 +282,17 @@ public final class PostgresStore: JobStore {
     }
 
     public func setNodeState(name: String, _ state: Node.State) async throws -> Node? {
-        try await rows("UPDATE nodes SET state = \(state.rawValue) WHERE name = \(name) RETURNING *").first.map(Self.node)
+        try await rows("""
+            UPDATE nodes SET state = \(state.rawValue), infra_failures = CASE WHEN \(state.rawValue) = 'active' THEN 0 ELSE infra_failures END
+            WHERE name = \(name) RETURNING *
+            """).first.map(Self.node)
+    }
+
+    public func recordNodeOutcome(name: String, infrastructureFailure: Bool) async throws -> Node? {
+        try await rows("""
+            UPDATE nodes SET infra_failures = CASE WHEN \(infrastructureFailure) THEN infra_failures + 1 ELSE 0 END
+            WHERE name = \(name) RETURNING *
+            """).first.map(Self.node)
     }
 
     // MARK: Queue and accounting

@@ -76,6 +76,9 @@ enum SQLiteSchema {
                     last_seen REAL NOT NULL);
                 """)
         }
+        migrator.registerMigration("v3: node failure counts") { db in
+            try db.execute(sql: "ALTER TABLE nodes ADD COLUMN infra_failures INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

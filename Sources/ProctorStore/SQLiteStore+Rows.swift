@@ -54,9 +54,11 @@ extension SQLiteStore {
     }
 
     static func node(_ row: Row) -> Node {
-        Node(name: row["name"], state: Node.State(rawValue: row["state"]) ?? .active, slots: row["slots"],
-             labels: decode([String: String].self, row["labels"]) ?? [:], version: row["version"],
-             lastSeen: Date(timeIntervalSince1970: row["last_seen"]))
+        var node = Node(name: row["name"], state: Node.State(rawValue: row["state"]) ?? .active, slots: row["slots"],
+                        labels: decode([String: String].self, row["labels"]) ?? [:], version: row["version"],
+                        lastSeen: Date(timeIntervalSince1970: row["last_seen"]))
+        node.infrastructureFailures = row["infra_failures"]
+        return node
     }
 
     static func event(_ row: Row) -> JobEvent {

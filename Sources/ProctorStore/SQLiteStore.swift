@@ -164,17 +164,20 @@ public struct SQLiteStore: JobStore {
         }
     }
 
-    public func claim(worker: String, competitions: Set<String>, maxRunningPerUser: Int, at: Date, leaseUntil: Date) async throws -> Job? {
+    public func claim(worker: String, competitions: Set<String>, maxRunningPerUser: Int, maxExpectedTime: Double?,
+                      at: Date, leaseUntil: Date) async throws -> Job? {
         guard !competitions.isEmpty else { return nil }
         let placeholders = Array(repeating: "?", count: competitions.count).joined(separator: ",")
         let sql = """
             WITH busy AS (SELECT user_id, COUNT(*) AS n FROM jobs WHERE state IN ('leased', 'running') GROUP BY user_id)
             SELECT j.* FROM jobs j JOIN users u ON u.id = j.user_id LEFT JOIN busy b ON b.user_id = j.user_id
             WHERE j.state = 'queued' AND j.competition_id IN (\(placeholders)) AND COALESCE(b.n, 0) < ?
+              AND (? IS NULL OR j.expected_time <= ?)
             ORDER BY j.priority DESC, u.last_run_at ASC NULLS FIRST, j.seq ASC LIMIT 1
             """
         return try await pool.write { db in
             let arguments = StatementArguments(competitions.sorted()) + StatementArguments([maxRunningPerUser])
+                + StatementArguments([maxExpectedTime, maxExpectedTime])
             guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
             var job = Self.job(row)
             try db.execute(
@@ -271,9 +274,18 @@ public struct SQLiteStore: JobStore {
         try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM nodes ORDER BY name").map(Self.node) }
     }
 
+    public func recordNodeOutcome(name: String, infrastructureFailure: Bool) async throws -> Node? {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE nodes SET infra_failures = CASE WHEN ? THEN infra_failures + 1 ELSE 0 END WHERE name = ?",
+                           arguments: [infrastructureFailure, name])
+            return try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [name]).map(Self.node)
+        }
+    }
+
     public func setNodeState(name: String, _ state: Node.State) async throws -> Node? {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE nodes SET state = ? WHERE name = ?", arguments: [state.rawValue, name])
+            try db.execute(sql: "UPDATE nodes SET state = ?, infra_failures = CASE WHEN ? = 'active' THEN 0 ELSE infra_failures END WHERE name = ?",
+                           arguments: [state.rawValue, state.rawValue, name])
             return try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [name]).map(Self.node)
         }
     }

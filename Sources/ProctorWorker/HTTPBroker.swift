@@ -36,11 +36,12 @@ public struct HTTPBroker: JobBroker {
         return decoder
     }()
 
-    public func claim(competitions: Set<String>, freeSlots: Int) async throws -> Job? {
-        let body: [String: JSONValue] = [
+    public func claim(competitions: Set<String>, freeSlots: Int, maxExpectedTime: Double?) async throws -> Job? {
+        var body: [String: JSONValue] = [
             "slots": .number(Double(slots)), "competitions": .array(competitions.sorted().map(JSONValue.string)),
             "labels": .object(labels.mapValues(JSONValue.string)), "version": .string(version), "wait_seconds": .number(waitSeconds),
         ]
+        if let maxExpectedTime { body["max_expected_time"] = .number(maxExpectedTime) }
         let response = try await client.send(.POST, "/v1/worker/lease", body: try JSONEncoder().encode(body), contentType: "application/json")
         switch response.status {
         case 204: return nil

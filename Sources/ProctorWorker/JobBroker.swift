@@ -12,8 +12,9 @@ public struct LeaseRenewal: Sendable {
 /// inside `proctor serve` (straight to the store, files on the same disk) and
 /// `proctor worker` on another node (over HTTP, files transferred).
 public protocol JobBroker: Sendable {
-    /// The next job for this worker, or `nil` when there is none (or it is draining).
-    func claim(competitions: Set<String>, freeSlots: Int) async throws -> Job?
+    /// The next job for this worker, or `nil` when there is none (or it is
+    /// draining); with `maxExpectedTime`, only a job expected to be that short.
+    func claim(competitions: Set<String>, freeSlots: Int, maxExpectedTime: Double?) async throws -> Job?
     /// Extends the lease; `nil` when the worker no longer holds the job.
     func renew(_ job: Job) async throws -> LeaseRenewal?
     /// Sends an update; false when it was refused (the lease was lost).
@@ -39,10 +40,10 @@ public struct StoreBroker: JobBroker {
         self.maxRunningPerUser = maxRunningPerUser
     }
 
-    public func claim(competitions: Set<String>, freeSlots: Int) async throws -> Job? {
+    public func claim(competitions: Set<String>, freeSlots: Int, maxExpectedTime: Double?) async throws -> Job? {
         let now = Date()
         return try await store.claim(worker: worker, competitions: competitions, maxRunningPerUser: maxRunningPerUser,
-                                     at: now, leaseUntil: now.addingTimeInterval(leaseSeconds))
+                                     maxExpectedTime: maxExpectedTime, at: now, leaseUntil: now.addingTimeInterval(leaseSeconds))
     }
 
     public func renew(_ job: Job) async throws -> LeaseRenewal? {

@@ -17,9 +17,13 @@ public struct WorkerConfiguration: Sendable {
     public var dataDirectory: String
     /// Sandbox slots used are `firstSlot ..< firstSlot + slots`.
     public var firstSlot: Int
+    /// With two slots or more, the first takes only jobs expected to finish
+    /// within this many seconds, so short jobs never queue behind long ones.
+    public var shortLaneSeconds: Double?
 
     public init(id: String, slots: Int, dataDirectory: String, leaseSeconds: Double = 30, heartbeat: Double = 5,
-                maxAttempts: Int = 3, firstSlot: Int = 0) {
+                maxAttempts: Int = 3, firstSlot: Int = 0, shortLaneSeconds: Double? = 60) {
+        self.shortLaneSeconds = shortLaneSeconds
         self.id = id
         self.slots = slots
         self.dataDirectory = dataDirectory
@@ -65,7 +69,8 @@ public final class Worker: Service, Sendable {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for slot in 0..<configuration.slots {
-                    group.addTask { await self.slotLoop(slot: self.configuration.firstSlot + slot) }
+                    let lane = slot == 0 && configuration.slots > 1 ? configuration.shortLaneSeconds : nil
+                group.addTask { await self.slotLoop(slot: self.configuration.firstSlot + slot, shortLane: lane) }
                 }
             }
         } onGracefulShutdown: {
@@ -75,12 +80,12 @@ public final class Worker: Service, Sendable {
 
     private var shuttingDown: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
 
-    private func slotLoop(slot: Int) async {
+    private func slotLoop(slot: Int, shortLane: Double?) async {
         var failures = 0
         while !shuttingDown {
             do {
                 let free = configuration.slots - (await running.count)
-                if let job = try await broker.claim(competitions: catalog.enabledIDs, freeSlots: max(free, 1)) {
+                if let job = try await broker.claim(competitions: catalog.enabledIDs, freeSlots: max(free, 1), maxExpectedTime: shortLane) {
                     failures = 0
                     await execute(job, slot: slot)
                     continue

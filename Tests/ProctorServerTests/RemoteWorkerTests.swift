@@ -137,4 +137,29 @@ import Testing
         #expect(job["score"] as? Double == 0.7)
         #expect(job["attempts"] as? Int == 1)
     }
+
+    @Test func aNodeWhoseJobsKeepFailingForInfrastructureIsTakenOutOfRotation() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 3)
+        defer { Task { await server.stop() } }
+        let worker = try await server.remoteWorker("node-sick")
+        defer { worker.cancel() }
+        for _ in 0..<100 where try await server.store.nodes().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        // The node's copy of the data goes bad after it was loaded.
+        try "corrupted\n".write(toFile: server.directory + "/competitions/shell/private/answer.txt", atomically: true, encoding: .utf8)
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        let admin = try await server.client("root", role: .admin)
+        var node: [String: Any]?
+        for _ in 0..<200 {
+            node = (try await admin.call(.GET, "/v1/admin/nodes").json?["nodes"] as? [[String: Any]])?.first
+            if node?["status"] as? String == "draining" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(node?["status"] as? String == "draining")
+        #expect(node?["infrastructure_failures"] as? Int ?? 0 >= 3)
+        // The user's job was not failed for the node's fault.
+        let job = try await alice.call(.GET, "/v1/jobs/\(id)").json
+        #expect(["queued", "errored"].contains(job?["state"] as? String ?? ""))
+        if job?["state"] as? String == "errored" { #expect((job?["error"] as? [String: Any])?["fault"] as? String == "infrastructure") }
+    }
 }

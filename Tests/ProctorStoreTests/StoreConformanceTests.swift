@@ -173,4 +173,20 @@ import Testing
         #expect(try await store.setNodeState(name: "nope", .active) == nil)
         #expect(again.status(at: Date().addingTimeInterval(120), timeout: 60) == "offline")
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func theShortLaneTakesOnlyShortJobs(kind: StoreKind) async throws {
+        guard let store = try await kind.make() else { return }
+        let user = try await store.createUser(name: "u", at: Date())
+        var long = Job.sample(user: user.id)
+        long.expectedTime = 3600
+        var short = Job.sample(user: user.id)
+        short.expectedTime = 10
+        _ = try await store.insert(long, limits: nil)
+        _ = try await store.insert(short, limits: nil)
+        let lane = try await store.claim(worker: "w", competitions: ["c"], maxRunningPerUser: 9, maxExpectedTime: 60, at: Date(), leaseUntil: later)
+        #expect(lane?.id == short.id)
+        #expect(try await store.claim(worker: "w", competitions: ["c"], maxRunningPerUser: 9, maxExpectedTime: 60, at: Date(), leaseUntil: later) == nil)
+        #expect(try await store.claim(worker: "w", competitions: ["c"], maxRunningPerUser: 9, at: Date(), leaseUntil: later)?.id == long.id)
+    }
 }
