@@ -115,6 +115,10 @@ let package = Package(
             dependencies: ["ProctorCore"]
         ),
         .testTarget(
+            name: "ProctorWorkerTests",
+            dependencies: ["ProctorWorker", "ProctorCore"]
+        ),
+        .testTarget(
             name: "ProctorStoreTests",
             dependencies: ["ProctorStore", "ProctorCore"]
         ),

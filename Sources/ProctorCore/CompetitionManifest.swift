@@ -50,6 +50,8 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
     public var maxExpectedTime: Double?
     /// Whole GPUs a job needs.
     public var gpus: Int?
+    /// Labels a node must carry to run this competition (such as `{"gpu": "h100"}`).
+    public var nodeLabels: [String: String]?
     /// SHA-256 (hex) of every data file, by path relative to the directory.
     public var files: [String: String]
 
@@ -78,7 +80,7 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
         case id, version, title, description, run, grade, limits, gpus, files
         case acceptedFiles = "accepted_files", outputFile = "output_file", maxOutputBytes = "max_output_bytes"
         case gradeLimits = "grade_limits", defaultExpectedTime = "default_expected_time"
-        case maxExpectedTime = "max_expected_time"
+        case maxExpectedTime = "max_expected_time", nodeLabels = "node_labels"
     }
 
     /// Problems with the manifest, each a sentence an operator can act on; empty when valid.

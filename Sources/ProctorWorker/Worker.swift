@@ -44,12 +44,15 @@ public final class Worker: Service, Sendable {
     let catalog: CompetitionCatalog
     let runner: JobRunner
     let configuration: WorkerConfiguration
+    let capacity: NodeCapacity
     let logger: Logger
     private let doorbell = Doorbell()
     private let running = RunningJobs()
 
-    public init(broker: any JobBroker, catalog: CompetitionCatalog, sandbox: Sandbox, configuration: WorkerConfiguration, logger: Logger) {
+    public init(broker: any JobBroker, catalog: CompetitionCatalog, sandbox: Sandbox, configuration: WorkerConfiguration,
+                capacity: NodeCapacity = NodeCapacity(), logger: Logger) {
         self.broker = broker
+        self.capacity = capacity
         self.catalog = catalog
         self.configuration = configuration
         self.logger = logger
@@ -80,12 +83,17 @@ public final class Worker: Service, Sendable {
 
     private var shuttingDown: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
 
+    /// Competitions this node has (enabled, data verified at load) and can run.
+    var runnable: Set<String> {
+        Set(catalog.enabledIDs.filter { id in catalog.current(id).map { capacity.refusal(for: $0.manifest) == nil } ?? false })
+    }
+
     private func slotLoop(slot: Int, shortLane: Double?) async {
         var failures = 0
         while !shuttingDown {
             do {
                 let free = configuration.slots - (await running.count)
-                if let job = try await broker.claim(competitions: catalog.enabledIDs, freeSlots: max(free, 1), maxExpectedTime: shortLane) {
+                if let job = try await broker.claim(competitions: runnable, freeSlots: max(free, 1), maxExpectedTime: shortLane) {
                     failures = 0
                     await execute(job, slot: slot)
                     continue

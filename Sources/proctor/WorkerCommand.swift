@@ -42,7 +42,13 @@ struct WorkerCommand: AsyncParsableCommand {
         let worker = Worker(
             broker: broker, catalog: catalog, sandbox: try Sandbox(),
             configuration: WorkerConfiguration(id: "remote", slots: slots, dataDirectory: workDir, heartbeat: heartbeat, firstSlot: firstSlot),
+            capacity: NodeCapacity(labels: parsedLabels),
             logger: logger)
+        for competition in catalog.all where competition.isEnabled {
+            if let why = NodeCapacity(labels: parsedLabels).refusal(for: competition.manifest) {
+                logger.notice("not taking jobs of \(competition.id) here", metadata: ["why": "\(why)"])
+            }
+        }
         logger.info("worker started", metadata: ["server": "\(url)", "slots": "\(slots)", "competitions": "\(catalog.enabledIDs.sorted())"])
         let group = ServiceGroup(configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -1,0 +1,23 @@
+import ProctorCore
+import ProctorWorker
+import Testing
+
+/// A node only asks for jobs it can run.
+@Suite struct NodeCapacityTests {
+    func manifest(gpus: Int? = nil, memory: UInt64? = nil, labels: [String: String]? = nil) -> CompetitionManifest {
+        var m = CompetitionManifest(id: "c", version: "1", title: "c", acceptedFiles: ["s.py"], run: ["x"], grade: ["y"],
+                                    outputFile: "o", limits: StageLimits(memory: memory), gpus: gpus, files: [:])
+        m.nodeLabels = labels
+        return m
+    }
+
+    @Test func gpusMemoryAndLabelsMustFit() {
+        let node = NodeCapacity(labels: ["gpu": "h100", "zone": "a"], gpus: 1, memoryBytes: 8 << 30)
+        #expect(node.refusal(for: manifest()) == nil)
+        #expect(node.refusal(for: manifest(gpus: 1, labels: ["gpu": "h100"])) == nil)
+        #expect(node.refusal(for: manifest(gpus: 2))?.contains("GPU") == true)
+        #expect(node.refusal(for: manifest(memory: 16 << 30))?.contains("memory") == true)
+        #expect(node.refusal(for: manifest(labels: ["gpu": "a100"]))?.contains("gpu=a100") == true)
+        #expect(NodeCapacity.physicalMemory() > 0)
+    }
+}
