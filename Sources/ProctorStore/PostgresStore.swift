@@ -15,14 +15,7 @@ public final class PostgresStore: JobStore {
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database`),
     /// and migrates the schema.
     public init(url: String, logger: Logger = Logger(label: "proctor.postgres")) async throws {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-            let host = components.host, let user = components.user
-        else {
-            throw StoreError.invalid("the database URL must look like postgres://user:password@host:5432/database")
-        }
-        let database = components.path.split(separator: "/").first.map(String.init)
-        var configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password, database: database, tls: .disable)
+        var configuration = try Self.configuration(url: url)
         configuration.options.maximumConnections = 20
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
@@ -35,11 +28,36 @@ public final class PostgresStore: JobStore {
             try await PostgresSchema.migrate(client, logger: logger)
         } catch {
             runner.cancel()
-            throw StoreError.invalid("cannot use the PostgreSQL database at \(host): \(String(reflecting: error))")
+            throw StoreError.invalid("cannot use the PostgreSQL database at \(configuration.host ?? "?"): \(String(reflecting: error))")
         }
     }
 
     deinit { runner.cancel() }
+
+    /// The client configuration for `postgres://user[:password]@host[:port]/database`.
+    static func configuration(url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, let user = components.user
+        else {
+            throw StoreError.invalid("the database URL must look like postgres://user:password@host:5432/database")
+        }
+        let database = components.path.split(separator: "/").first.map(String.init)
+        return PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password, database: database, tls: .disable)
+    }
+
+    /// Creates an empty database beside the one `serverURL` names and returns
+    /// its URL: a scratch database for tests and benchmarks.
+    public static func createScratchDatabase(serverURL: String) async throws -> String {
+        let client = PostgresClient(configuration: try configuration(url: serverURL), backgroundLogger: Logger(label: "proctor.scratch"))
+        let name = "proctor_" + UUID().uuidString.prefix(8).lowercased()
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await client.run() }
+            try await client.query("CREATE DATABASE \(unescaped: name)")
+            group.cancelAll()
+        }
+        return serverURL.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/" + name
+    }
 
     /// Runs `body` in a transaction; the store's own errors (quotas) come out
     /// as themselves rather than wrapped in the driver's transaction error.

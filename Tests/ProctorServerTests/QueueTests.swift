@@ -103,10 +103,7 @@ import Testing
         defer { Task { await server.stop() } }
         let alice = try await server.client("alice")
         let id = try #require(try await server.submitShell(alice, "trap '' TERM; sleep 100", expectedTime: 60)["id"] as? String)
-        for _ in 0..<200 {
-            if try await alice.call(.GET, "/v1/jobs/\(id)").json?["state"] as? String == "running" { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await server.waitUntilRunning(id)
         let started = ContinuousClock.now
         let answer = try await alice.call(.POST, "/v1/jobs/\(id)/cancel")
         #expect(answer.json?["state"] as? String == "cancelled")

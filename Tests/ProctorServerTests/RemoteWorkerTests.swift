@@ -56,10 +56,7 @@ import Testing
         try doomed.run()
         let alice = try await server.client("alice")
         let id = try #require(try await server.submitShell(alice, "sleep 2; echo 1 > out.txt", expectedTime: 30)["id"] as? String)
-        for _ in 0..<300 {
-            if try await server.store.job(id: id)?.state == .running { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await server.waitUntilRunning(id)
         #expect(try await server.store.job(id: id)?.leaseOwner == "node-doomed")
         kill(doomed.processIdentifier, SIGKILL)
         doomed.waitUntilExit()
@@ -87,10 +84,7 @@ import Testing
         defer { worker.cancel() }
         let alice = try await server.client("alice")
         let id = try #require(try await server.submitShell(alice, "trap '' TERM; sleep 100", expectedTime: 60)["id"] as? String)
-        for _ in 0..<300 {
-            if try await server.store.job(id: id)?.state == .running { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await server.waitUntilRunning(id)
         let started = ContinuousClock.now
         let answer = try await alice.send(.POST, "/v1/jobs/\(id)/cancel")
         #expect(answer.status == 202)
@@ -124,10 +118,7 @@ import Testing
         defer { worker.cancel() }
         let alice = try await first.client("alice")
         let id = try #require(try await first.submitShell(alice, "sleep 1.5; echo 0.7 > out.txt", expectedTime: 30)["id"] as? String)
-        for _ in 0..<300 {
-            if try await first.store.job(id: id)?.state == .running { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await first.waitUntilRunning(id)
         await first.stop()  // the service goes away while the job runs
         try await Task.sleep(for: .seconds(2))
         let second = try await TestServer(slots: 0, directory: first.directory, port: port, leaseSeconds: 30)

@@ -13,13 +13,7 @@ import Testing
             if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("PROCTOR_TEST_POSTGRES is not set in CI") }
             return
         }
-        let name = "proctor_scale_" + UUID().uuidString.prefix(8).lowercased()
-        let psql = Process()
-        psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        psql.arguments = [base, "-q", "-c", "CREATE DATABASE \(name)"]
-        try psql.run()
-        psql.waitUntilExit()
-        let url = base.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/" + name
+        let url = try await PostgresStore.createScratchDatabase(serverURL: base)
 
         let a = try await TestServer(slots: 0, store: try await PostgresStore(url: url), leaseSeconds: 10)
         defer { Task { await a.stop() } }

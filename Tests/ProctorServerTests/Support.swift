@@ -79,6 +79,14 @@ final class TestServer: Sendable {
         return response.json ?? [:]
     }
 
+    /// Polls the store until the job is `running` (or 6 s pass).
+    func waitUntilRunning(_ id: String) async throws {
+        for _ in 0..<300 {
+            if try await store.job(id: id)?.state == .running { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Polls until the job is in a terminal state (or `timeout` passes).
     func waitForEnd(_ client: ProctorClient, _ id: String, timeout: Duration = .seconds(30)) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + timeout

@@ -24,15 +24,7 @@ enum StoreKind: String, CaseIterable, Sendable {
                 if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("PROCTOR_TEST_POSTGRES is not set in CI") }
                 return nil
             }
-            let name = "proctor_" + UUID().uuidString.prefix(8).lowercased()
-            let psql = Process()
-            psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-            psql.arguments = [base, "-q", "-c", "CREATE DATABASE \(name)"]
-            psql.standardOutput = FileHandle.nullDevice
-            try psql.run()
-            psql.waitUntilExit()
-            guard psql.terminationStatus == 0 else { throw StoreError.invalid("creating database \(name) failed") }
-            let url = base.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/" + name
+            let url = try await PostgresStore.createScratchDatabase(serverURL: base)
             return try await PostgresStore(url: url)
         }
     }

@@ -13,23 +13,13 @@ import ProctorStore
 let postgres = ProcessInfo.processInfo.environment["PROCTOR_TEST_POSTGRES"]
 let jobsPerRound = 2000
 
-func freshPostgres(_ base: String) throws -> String {
-    let name = "bench_" + UUID().uuidString.prefix(8).lowercased()
-    let psql = Process()
-    psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-    psql.arguments = [base, "-q", "-c", "CREATE DATABASE \(name)"]
-    try psql.run()
-    psql.waitUntilExit()
-    return base.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/" + name
-}
-
 func freshStore(_ kind: String) async throws -> any JobStore {
     if kind == "sqlite" {
         let directory = NSTemporaryDirectory() + "proctor-bench-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return try SQLiteStore(path: directory + "/proctor.sqlite")
     }
-    return try await PostgresStore(url: try freshPostgres(postgres ?? ""))
+    return try await PostgresStore(url: try await PostgresStore.createScratchDatabase(serverURL: postgres ?? ""))
 }
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
@@ -75,7 +65,7 @@ guard let base = postgres else {
 }
 
 // Replicas: GET /v1/jobs/{id} from 16 clients, against one replica and spread over two.
-let url = try freshPostgres(base)
+let url = try await PostgresStore.createScratchDatabase(serverURL: base)
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 var logger = Logger(label: "bench")
 logger.logLevel = .critical
