@@ -37,6 +37,8 @@ let package = Package(
         ),
         .target(name: "ProctorSandbox"),
         .target(name: "ProctorCore"),
+        // NVML through dlopen: inventory, health, the VRAM warden.
+        .target(name: "ProctorGPU", dependencies: ["ProctorSandbox"]),
         .target(
             name: "ProctorStore",
             dependencies: [
@@ -113,6 +115,11 @@ let package = Package(
         .testTarget(
             name: "ProctorCoreTests",
             dependencies: ["ProctorCore"]
+        ),
+        .testTarget(
+            name: "ProctorGPUTests",
+            dependencies: ["ProctorGPU", "ProctorSandbox", "proctor-init"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ProctorWorkerTests",

@@ -21,12 +21,14 @@ public struct Limits: Codable, Sendable, Equatable {
     public var output: UInt64 = 16 << 20
     /// Stack size per process, in bytes.
     public var stack: UInt64 = 64 << 20
+    /// VRAM of the whole run, in bytes, enforced by a ``ResourceMonitor`` when one is given.
+    public var vram: UInt64?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case cpuTime = "cpu_time", idleTime = "idle_time", wallTime = "wall_time", memory, processes
-        case openFiles = "open_files", fileSize = "file_size", disk, output, stack
+        case openFiles = "open_files", fileSize = "file_size", disk, output, stack, vram
     }
 
     public init(from decoder: any Decoder) throws {
@@ -42,6 +44,7 @@ public struct Limits: Codable, Sendable, Equatable {
         disk = try c.decodeIfPresent(UInt64.self, forKey: .disk) ?? d.disk
         output = try c.decodeIfPresent(UInt64.self, forKey: .output) ?? d.output
         stack = try c.decodeIfPresent(UInt64.self, forKey: .stack) ?? d.stack
+        vram = try c.decodeIfPresent(UInt64.self, forKey: .vram)
     }
 
     /// Checks that every limit is usable; the error names the field and what to do.

@@ -59,11 +59,14 @@ public struct Sandbox: Sendable {
     ///
     /// - Throws: ``SandboxError`` when the run cannot start (bad spec, busy
     ///   slot, machine unfit). Once started, every outcome is a ``RunReport``.
-    public func run(_ spec: SandboxSpec, cancel: CancelSignal? = nil) throws -> RunReport {
+    ///
+    /// A `monitor` (the GPU warden) is sampled every 100 ms; past
+    /// `spec.limits.vram` the run is stopped with `limitExceeded(.vram)`.
+    public func run(_ spec: SandboxSpec, cancel: CancelSignal? = nil, monitor: (any ResourceMonitor)? = nil) throws -> RunReport {
         try spec.validate()
         let lock = try SlotLock(directory: configuration.stateDirectory, slot: spec.slot)
         let result = Result {
-            var supervisor = try Supervisor(sandbox: self, spec: spec, cancel: cancel)
+            var supervisor = try Supervisor(sandbox: self, spec: spec, cancel: cancel, monitor: monitor)
             return try supervisor.run()
         }
         lock.release()
@@ -73,10 +76,10 @@ public struct Sandbox: Sendable {
     /// Runs `spec` on a thread of its own, so no task of the caller's
     /// cooperative pool blocks; cancelling the task kills the sandbox at once
     /// and then throws `CancellationError`.
-    public func run(_ spec: SandboxSpec) async throws -> RunReport {
+    public func run(_ spec: SandboxSpec, monitor: (any ResourceMonitor)? = nil) async throws -> RunReport {
         let cancel = CancelSignal()
         let result = await withTaskCancellationHandler {
-            await BlockingThread.run { Result { try self.run(spec, cancel: cancel) } }
+            await BlockingThread.run { Result { try self.run(spec, cancel: cancel, monitor: monitor) } }
         } onCancel: {
             cancel.fire()
         }

@@ -10,16 +10,18 @@ struct Supervisor: ~Copyable {
     let sandbox: Sandbox
     let spec: SandboxSpec
     let cancel: CancelSignal?
+    let monitor: (any ResourceMonitor)?
     var group: any ControlGroup
     /// How long the helper may take to build the sandbox and seed the workspace.
     static let setupTimeout = 120.0
     /// How long init gets to end a run it was told to end, before it is killed too.
     static let stopGrace = 2.0
 
-    init(sandbox: Sandbox, spec: SandboxSpec, cancel: CancelSignal?) throws {
+    init(sandbox: Sandbox, spec: SandboxSpec, cancel: CancelSignal?, monitor: (any ResourceMonitor)?) throws {
         self.sandbox = sandbox
         self.spec = spec
         self.cancel = cancel
+        self.monitor = monitor
         self.group = sandbox.hierarchy.group(slot: spec.slot)
     }
 
@@ -48,7 +50,7 @@ struct Supervisor: ~Copyable {
         _ = writeAll(config.writeEnd, initConfiguration.bytes)
         config.closeWrite()
 
-        var watch = Watch(spec: spec, group: group, control: control.writeEnd, helper: helper)
+        var watch = Watch(spec: spec, group: group, control: control.writeEnd, helper: helper, monitor: monitor)
         watch.loop(status: status.readEnd, cancel: cancel)
         helper.wait()
         control.closeWrite()
@@ -64,7 +66,10 @@ private struct Watch {
     let group: any ControlGroup
     let control: Int32
     let helper: HelperProcess
+    let monitor: (any ResourceMonitor)?
     let limits: LimitWatch
+    /// The highest reading of the monitor (VRAM), if one watches the run.
+    var monitoredPeak: UInt64?
     var outcome = RunOutcome()
     var startedAt: Double?
     var endedAt: Double?
@@ -76,8 +81,9 @@ private struct Watch {
     var atStop: (cpu: UInt64, stall: UInt64)?
     let createdAt = MonotonicClock.now()
 
-    init(spec: SandboxSpec, group: any ControlGroup, control: Int32, helper: HelperProcess) {
+    init(spec: SandboxSpec, group: any ControlGroup, control: Int32, helper: HelperProcess, monitor: (any ResourceMonitor)?) {
         self.spec = spec
+        self.monitor = monitor
         self.group = group
         self.control = control
         self.helper = helper
@@ -142,8 +148,17 @@ private struct Watch {
             stop(for: limit)
             return 50
         }
+        if let monitor, let used = monitor.sample(pids: group.processes()) {
+            monitoredPeak = max(monitoredPeak ?? 0, used)
+            if let limit = spec.limits.vram, used > limit {
+                stop(for: .vram)
+                return 50
+            }
+        }
         let seconds = limits.secondsUntilNextCheck(real: real, cpu: cpu, stall: stall)
-        return Int32(min(max((seconds * 1000).rounded(.up), 1), 5000))
+        // A monitor is sampled every 100 ms: VRAM has no kernel counter to wait on.
+        let ceiling: Double = monitor == nil ? 5000 : 100
+        return Int32(min(max((seconds * 1000).rounded(.up), 1), ceiling))
     }
 
     mutating func handle(line: String) {
@@ -177,7 +192,7 @@ private struct Watch {
         let stall = Double(usage.cpuStallNanoseconds) / 1e9
         let metrics = Metrics(
             cpuTime: cpu, realTime: real, idlenessTime: LimitWatch.idleness(real: real, cpu: cpu, stall: stall),
-            memory: usage.peakMemory)
+            memory: usage.peakMemory, vram: monitoredPeak)
         return RunReport(
             verdict: outcome.verdict(usage: usage, limits: spec.limits), metrics: metrics,
             skippedEntries: outcome.skippedEntries > 0 ? outcome.skippedEntries : nil)
