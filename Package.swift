@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "ProctorWorker",
             dependencies: [
-                "ProctorCore", "ProctorSandbox", "ProctorStore", "ProctorClient",
+                "ProctorCore", "ProctorSandbox", "ProctorStore", "ProctorClient", "ProctorGPU",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "ProctorServer",
             dependencies: [
-                "ProctorCore", "ProctorStore", "ProctorWorker",
+                "ProctorCore", "ProctorStore", "ProctorWorker", "ProctorGPU",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "proctor",
             dependencies: [
-                "ProctorSandbox", "ProctorServer", "ProctorClient", "ProctorStore", "ProctorWorker",
+                "ProctorSandbox", "ProctorServer", "ProctorClient", "ProctorStore", "ProctorWorker", "ProctorGPU",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -118,7 +118,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ProctorGPUTests",
-            dependencies: ["ProctorGPU", "ProctorSandbox", "proctor-init"],
+            dependencies: ["ProctorGPU", "ProctorSandbox", "ProctorWorker", "ProctorStore", "ProctorCore", "proctor-init",
+                           .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -8,9 +8,12 @@ public struct StageLimits: Codable, Sendable, Equatable {
     public var processes: UInt64?
     public var disk: UInt64?
     public var output: UInt64?
+    /// VRAM of all the stage's processes together, in bytes (GPU competitions).
+    public var vram: UInt64?
 
     public init(cpuTime: Double? = nil, idleTime: Double? = nil, wallTime: Double? = nil, memory: UInt64? = nil,
-                processes: UInt64? = nil, disk: UInt64? = nil, output: UInt64? = nil) {
+                processes: UInt64? = nil, disk: UInt64? = nil, output: UInt64? = nil, vram: UInt64? = nil) {
+        self.vram = vram
         self.cpuTime = cpuTime
         self.idleTime = idleTime
         self.wallTime = wallTime
@@ -21,7 +24,7 @@ public struct StageLimits: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case cpuTime = "cpu_time", idleTime = "idle_time", wallTime = "wall_time", memory, processes, disk, output
+        case cpuTime = "cpu_time", idleTime = "idle_time", wallTime = "wall_time", memory, processes, disk, output, vram
     }
 }
 

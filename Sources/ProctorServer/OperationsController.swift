@@ -3,11 +3,13 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ProctorCore
+import ProctorGPU
 
 /// `/healthz`, `/readyz`, `/metrics` and `/openapi.yaml`: no token needed.
 struct OperationsController {
     let state: ServiceState
     let metrics: HTTPMetrics
+    let gpus: GPUAllocator?
 
     func register(on router: Router<ProctorRequestContext>) {
         router.get("healthz") { _, _ in try JSONResponse.make(["status": "ok"]) }
@@ -37,6 +39,20 @@ struct OperationsController {
         if let worker = state.worker {
             lines += ["# HELP proctor_worker_busy_slots Local worker slots running a job.", "# TYPE proctor_worker_busy_slots gauge",
                       "proctor_worker_busy_slots \(await worker.busySlots)"]
+        }
+        if let gpus {
+            lines += ["# HELP proctor_gpu_utilization_percent GPU utilization.", "# TYPE proctor_gpu_utilization_percent gauge",
+                      "# HELP proctor_gpu_memory_used_bytes GPU memory in use.", "# TYPE proctor_gpu_memory_used_bytes gauge",
+                      "# HELP proctor_gpu_temperature_celsius GPU temperature.", "# TYPE proctor_gpu_temperature_celsius gauge",
+                      "# HELP proctor_gpu_healthy Whether the GPU takes jobs.", "# TYPE proctor_gpu_healthy gauge"]
+            for gpu in await gpus.readings() {
+                let label = "{gpu=\"\(gpu.index)\",uuid=\"\(gpu.uuid)\"}"
+                lines += ["proctor_gpu_utilization_percent\(label) \(gpu.utilization)", "proctor_gpu_memory_used_bytes\(label) \(gpu.memoryUsed)",
+                          "proctor_gpu_temperature_celsius\(label) \(gpu.temperature)"]
+            }
+            for status in await gpus.statuses {
+                lines.append("proctor_gpu_healthy{gpu=\"\(status.index)\",uuid=\"\(status.uuid)\"} \(status.unhealthy == nil ? 1 : 0)")
+            }
         }
         let text = lines.joined(separator: "\n") + "\n" + (await metrics.render())
         var headers = HTTPFields()

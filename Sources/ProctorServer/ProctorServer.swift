@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ProctorCore
+import ProctorGPU
 import ProctorSandbox
 import ProctorStore
 import ProctorWorker
@@ -21,7 +22,12 @@ public struct ProctorServer: Sendable {
     let doorbell = Doorbell()
 
     /// `sandbox` may be `nil` for an API-only replica (no local worker).
-    public init(configuration: ServerConfiguration, store: any JobStore, sandbox: Sandbox?, logger: Logger, firstSlot: Int = 0) {
+    /// The local worker's GPUs, if this machine has any.
+    public let gpus: GPUAllocator?
+
+    public init(configuration: ServerConfiguration, store: any JobStore, sandbox: Sandbox?, logger: Logger, firstSlot: Int = 0,
+                gpus: GPUAllocator? = nil, gpuCount: Int = 0) {
+        self.gpus = gpus
         self.configuration = configuration
         self.store = store
         self.logger = logger
@@ -37,7 +43,7 @@ public struct ProctorServer: Sendable {
                 configuration: WorkerConfiguration(
                     id: "local", slots: configuration.localSlots, dataDirectory: configuration.dataDirectory,
                     leaseSeconds: configuration.leaseSeconds, heartbeat: configuration.leaseSeconds / 3, firstSlot: firstSlot),
-                logger: logger)
+                capacity: NodeCapacity(gpus: gpuCount), gpus: gpus, logger: logger)
         } else {
             worker = nil
         }
@@ -49,7 +55,7 @@ public struct ProctorServer: Sendable {
     func makeRouter() -> Router<ProctorRequestContext> {
         let router = Router(context: ProctorRequestContext.self)
         router.add(middleware: RequestIDMiddleware(metrics: metrics))
-        OperationsController(state: state, metrics: metrics).register(on: router)
+        OperationsController(state: state, metrics: metrics, gpus: gpus).register(on: router)
         let users = router.group("v1").add(middleware: Authenticator(store: store, limiter: limiter, roles: [.user, .admin]))
         JobsController(state: state).register(on: users)
         CompetitionsController(state: state).register(on: users)

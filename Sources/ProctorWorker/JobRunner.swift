@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ProctorCore
+import ProctorGPU
 import ProctorSandbox
 import ProctorStore
 
@@ -11,8 +12,8 @@ struct JobRunner {
     let dataDirectory: String
     let logger: Logger
 
-    /// Runs `job` in `slot` and returns the terminal update to report.
-    func run(_ job: Job, competition: Competition, slot: Int) async -> JobUpdate {
+    /// Runs `job` in `slot` (on `gpus`, watched by `warden`) and returns the terminal update to report.
+    func run(_ job: Job, competition: Competition, slot: Int, gpus: [GPU] = [], warden: (any ResourceMonitor)? = nil) async -> JobUpdate {
         let paths = JobPaths(dataDirectory: dataDirectory, jobID: job.id)
         do {
             try prepare(paths: paths, job: job)
@@ -24,7 +25,7 @@ struct JobRunner {
         // Stage 1: the solution.
         let solution: RunReport
         do {
-            solution = try await sandbox.run(StageSpec.solution(job: job, competition: competition, paths: paths, slot: slot))
+            solution = try await sandbox.run(StageSpec.solution(job: job, competition: competition, paths: paths, slot: slot, gpus: gpus), monitor: warden)
         } catch is CancellationError {
             return JobUpdate(state: .cancelled, reason: "cancelled while running", error: JobError(.cancelled, "cancelled while the solution ran"))
         } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import ProctorCore
+import ProctorGPU
 import ProctorSandbox
 
 /// Sandbox specs for the two stages of grading.
@@ -15,11 +16,12 @@ enum StageSpec {
         if let v = declared.processes { limits.processes = v }
         if let v = declared.disk { limits.disk = v }
         if let v = declared.output { limits.output = v }
+        if let v = declared.vram { limits.vram = v }
         return limits
     }
 
     /// The solution sees its workspace and the public data, never the answers.
-    static func solution(job: Job, competition: Competition, paths: JobPaths, slot: Int) -> SandboxSpec {
+    static func solution(job: Job, competition: Competition, paths: JobPaths, slot: Int, gpus: [GPU] = []) -> SandboxSpec {
         var spec = SandboxSpec(command: competition.manifest.run, slot: slot)
         spec.limits = limits(competition.manifest.limits)
         if let expected = job.expectedTime { spec.limits.wallTime = min(spec.limits.wallTime, expected) }
@@ -28,6 +30,12 @@ enum StageSpec {
         spec.stdout = paths.log(stage: "solution", stream: "stdout")
         spec.stderr = paths.log(stage: "solution", stream: "stderr")
         spec.environment = ["PROCTOR_JOB_ID=\(job.id)", "PROCTOR_OUTPUT_FILE=\(competition.manifest.outputFile)"]
+        if !gpus.isEmpty {
+            // Only the job's own GPUs exist for it: their device nodes, and CUDA told so.
+            spec.devices = GPUAllocator.devices(for: gpus)
+            let uuids = gpus.map(\.uuid).joined(separator: ",")
+            spec.environment += ["CUDA_VISIBLE_DEVICES=\(uuids)", "NVIDIA_VISIBLE_DEVICES=\(uuids)"]
+        }
         return spec
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ProctorCore
+import ProctorGPU
 import ProctorSandbox
 import ProctorStore
 import ServiceLifecycle
@@ -45,14 +46,17 @@ public final class Worker: Service, Sendable {
     let runner: JobRunner
     let configuration: WorkerConfiguration
     let capacity: NodeCapacity
+    /// The node's GPUs, if it has any.
+    let gpus: GPUAllocator?
     let logger: Logger
     private let doorbell = Doorbell()
     private let running = RunningJobs()
 
     public init(broker: any JobBroker, catalog: CompetitionCatalog, sandbox: Sandbox, configuration: WorkerConfiguration,
-                capacity: NodeCapacity = NodeCapacity(), logger: Logger) {
+                capacity: NodeCapacity = NodeCapacity(), gpus: GPUAllocator? = nil, logger: Logger) {
         self.broker = broker
         self.capacity = capacity
+        self.gpus = gpus
         self.catalog = catalog
         self.configuration = configuration
         self.logger = logger
@@ -130,19 +134,41 @@ public final class Worker: Service, Sendable {
                                         error: JobError(.infrastructure, "the worker could not fetch the submission: \(error)")), logger: logger)
             return
         }
+        var assigned: [GPU] = []
+        if let needed = competition.manifest.gpus, needed > 0 {
+            guard let taken = await gpus?.take(needed) else {
+                await finish(job, JobUpdate(state: .errored, reason: "no healthy GPU free",
+                                            error: JobError(.infrastructure, "this node had no \(needed) healthy, idle GPU(s) for the job")), logger: logger)
+                return
+            }
+            assigned = taken
+        }
         guard (try? await broker.report(job, JobUpdate(state: .running, reason: "started on \(configuration.id) slot \(slot)"))) == true else {
             logger.warning("lost the job before starting it")
+            if let gpus, !assigned.isEmpty { _ = await gpus.release(assigned) }
             return
         }
-        logger.info("running job", metadata: ["slot": "\(slot)", "competition": "\(competition.id)@\(competition.version)"])
-        let runner = self.runner
-        let task = Task { JobUpdateOutcome(update: await runner.run(job, competition: competition, slot: slot)) }
+        let warden: (any ResourceMonitor)? = assigned.isEmpty || gpus == nil ? nil : gpus.map { VRAMWarden(nvml: $0.nvml, gpus: assigned.map(\.index)) }
+        logger.info("running job", metadata: ["slot": "\(slot)", "competition": "\(competition.id)@\(competition.version)",
+                                              "gpus": "\(assigned.map(\.uuid))"])
+        let runner = self.runner, given = assigned
+        let task = Task { JobUpdateOutcome(update: await runner.run(job, competition: competition, slot: slot, gpus: given, warden: warden)) }
         await running.add(job.id, task)
         let heartbeat = Task { await self.keepLease(job: job, task: task) }
-        let outcome = await task.value
+        var update = await task.value.update
         heartbeat.cancel()
         await running.remove(job.id)
-        await finish(job, outcome.update, logger: logger)
+        if let gpus, !assigned.isEmpty {
+            let (failed, killed) = await gpus.release(assigned)
+            if !killed.isEmpty { logger.warning("killed processes left on the job's GPUs", metadata: ["pids": "\(killed)"]) }
+            if !failed.isEmpty {
+                // A GPU that went bad during the job makes its failure ours, not the user's.
+                logger.error("GPU failed during a job", metadata: ["problems": "\(failed)"])
+                update = JobUpdate(state: .errored, reason: "GPU failure: " + failed.joined(separator: "; "),
+                                   error: JobError(.infrastructure, "a GPU failed while the job ran: " + failed.joined(separator: "; ")))
+            }
+        }
+        await finish(job, update, logger: logger)
     }
 
     /// Renews the lease while the job runs; a cancel flag or a lost lease stops it.

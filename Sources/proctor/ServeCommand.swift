@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ProctorGPU
 import ProctorSandbox
 import ProctorServer
 import ProctorStore
@@ -21,6 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Submissions per user per hour.") var maxPerHour = 60
     @Option(help: "Largest solution upload, e.g. 1M.") var maxUpload = "1M"
     @Option(help: "Days to keep finished jobs' files and logs.") var retentionDays = 30.0
+    @Option(help: "NVML library for the local worker's GPUs (default: the driver's libnvidia-ml.so.1, if any).") var nvml = NVML.defaultPath
 
     /// Sandboxes bind these paths, which must be absolute and clean.
     static func absolute(_ path: String) -> String {
@@ -38,7 +40,10 @@ struct ServeCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let store = try await StoreLocation(database ?? ProcessInfo.processInfo.environment["PROCTOR_DATABASE"], dataDirectory: dataDir).open()
         let sandbox = slots > 0 ? try Sandbox() : nil
-        let server = ProctorServer(configuration: configuration, store: store, sandbox: sandbox, logger: logger)
+        let gpus = try NVML(path: nvml).map(GPUAllocator.init)
+        let gpuCount = await gpus?.healthyCount ?? 0
+        if gpuCount > 0 { logger.info("GPUs found", metadata: ["count": "\(gpuCount)"]) }
+        let server = ProctorServer(configuration: configuration, store: store, sandbox: sandbox, logger: logger, gpus: gpus, gpuCount: gpuCount)
         let host = self.host
         try await server.run { port in
             logger.info("proctor is serving", metadata: ["url": "http://\(host):\(port)", "competitions": "\(server.catalog.enabledIDs.sorted())"])

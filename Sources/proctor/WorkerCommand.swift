@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ProctorClient
+import ProctorGPU
 import ProctorSandbox
 import ProctorWorker
 import ServiceLifecycle
@@ -20,6 +21,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "First sandbox slot (uids and cgroups) this worker uses.") var firstSlot = 100
     @Option(help: "Seconds between lease renewals.") var heartbeat = 10.0
     @Option(name: .customLong("label"), help: "KEY=VALUE describing this node (repeatable).") var labels: [String] = []
+    @Option(help: "NVML library (default: the driver's libnvidia-ml.so.1, if any).") var nvml = NVML.defaultPath
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -38,14 +40,21 @@ struct WorkerCommand: AsyncParsableCommand {
         for competition in catalog.all where !competition.isEnabled {
             logger.error("competition disabled on this node", metadata: ["dir": "\(competition.directory)", "why": "\(competition.disabledReason ?? "")"])
         }
+        let gpus = try NVML(path: nvml).map(GPUAllocator.init)
+        let gpuCount = await gpus?.healthyCount ?? 0
+        // The service sees this node's GPUs among its labels (count and health).
+        parsedLabels["gpus"] = String(gpuCount)
+        for status in await gpus?.statuses ?? [] {
+            parsedLabels["gpu\(status.index)"] = status.uuid + (status.unhealthy.map { " unhealthy: \($0)" } ?? "")
+        }
         let broker = HTTPBroker(client: ProctorClient(server: url, token: token), slots: slots, labels: parsedLabels)
         let worker = Worker(
             broker: broker, catalog: catalog, sandbox: try Sandbox(),
             configuration: WorkerConfiguration(id: "remote", slots: slots, dataDirectory: workDir, heartbeat: heartbeat, firstSlot: firstSlot),
-            capacity: NodeCapacity(labels: parsedLabels),
+            capacity: NodeCapacity(labels: parsedLabels, gpus: gpuCount), gpus: gpus,
             logger: logger)
         for competition in catalog.all where competition.isEnabled {
-            if let why = NodeCapacity(labels: parsedLabels).refusal(for: competition.manifest) {
+            if let why = NodeCapacity(labels: parsedLabels, gpus: gpuCount).refusal(for: competition.manifest) {
                 logger.notice("not taking jobs of \(competition.id) here", metadata: ["why": "\(why)"])
             }
         }

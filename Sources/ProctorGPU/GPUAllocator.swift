@@ -1,0 +1,99 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A GPU's standing on this node.
+public struct GPUStatus: Sendable, Codable, Equatable {
+    public var index: Int
+    public var uuid: String
+    public var busy: Bool
+    /// Why the GPU takes no jobs, if it does not.
+    public var unhealthy: String?
+}
+
+/// The node's GPUs, handed to jobs whole and exclusively. A GPU is checked
+/// before each job (no leftover process, memory back near idle, no NVML
+/// error) and after it (leftover processes killed, ECC growth noticed); one
+/// in error is taken out of service and never handed out again.
+public actor GPUAllocator {
+    public nonisolated let nvml: NVML
+    private var gpus: [Int: GPU] = [:]
+    private var busy: Set<Int> = []
+    private var unhealthy: [Int: String] = [:]
+
+    public init(nvml: NVML) throws {
+        self.nvml = nvml
+        let (found, failures) = try nvml.inventory()
+        for gpu in found { gpus[gpu.index] = gpu }
+        for (index, error) in failures { unhealthy[index] = "\(error)" }
+    }
+
+    /// GPUs that may take jobs.
+    public var healthyCount: Int { gpus.keys.filter { unhealthy[$0] == nil }.count }
+
+    /// Every GPU with its state, for the node's report and the metrics.
+    public var statuses: [GPUStatus] {
+        let indices = Set(gpus.keys).union(unhealthy.keys).sorted()
+        return indices.map { GPUStatus(index: $0, uuid: gpus[$0]?.uuid ?? "?", busy: busy.contains($0), unhealthy: unhealthy[$0]) }
+    }
+
+    /// Live readings of the healthy GPUs (for `/metrics`).
+    public func readings() -> [GPU] {
+        gpus.keys.sorted().filter { unhealthy[$0] == nil }.compactMap { try? nvml.gpu($0) }
+    }
+
+    /// Takes `count` idle, healthy GPUs, checking each first; `nil` when not enough are fit.
+    public func take(_ count: Int) -> [GPU]? {
+        guard count > 0 else { return [] }
+        var taken: [GPU] = []
+        for index in gpus.keys.sorted() where unhealthy[index] == nil && !busy.contains(index) && taken.count < count {
+            do {
+                let current = try nvml.gpu(index)
+                let problems = GPUHealth.problems(current, error: nil, previousECC: gpus[index]?.uncorrectedECCErrors)
+                if problems.isEmpty { taken.append(current) } else { unhealthy[index] = problems.joined(separator: "; ") }
+            } catch let error as NVMLError {
+                unhealthy[index] = "\(error)"
+            } catch {
+                unhealthy[index] = "\(error)"
+            }
+        }
+        guard taken.count == count else { return nil }
+        for gpu in taken { busy.insert(gpu.index) }
+        return taken
+    }
+
+    /// Gives GPUs back after a job: kills compute processes the job left and
+    /// reports GPUs that went bad during it (the job's failure is then the
+    /// infrastructure's, not the user's).
+    public func release(_ taken: [GPU]) -> (failed: [String], killed: [Int32]) {
+        var failed: [String] = [], killed: [Int32] = []
+        for gpu in taken {
+            busy.remove(gpu.index)
+            do {
+                let after = try nvml.gpu(gpu.index)
+                for process in after.processes {
+                    kill(process.pid, SIGKILL)
+                    killed.append(process.pid)
+                }
+                if after.uncorrectedECCErrors > gpu.uncorrectedECCErrors {
+                    let why = "uncorrectable ECC errors grew from \(gpu.uncorrectedECCErrors) to \(after.uncorrectedECCErrors)"
+                    unhealthy[gpu.index] = why
+                    failed.append("GPU \(gpu.uuid): \(why)")
+                }
+            } catch {
+                unhealthy[gpu.index] = "\(error)"
+                failed.append("GPU \(gpu.uuid): \(error)")
+            }
+        }
+        return (failed, killed)
+    }
+
+    /// The device nodes a job with these GPUs sees (only those present).
+    public nonisolated static func devices(for taken: [GPU]) -> [String] {
+        let candidates = taken.map { "/dev/nvidia\($0.minor)" } + ["/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools"]
+        return candidates.filter { path in
+            var st = stat()
+            return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR
+        }
+    }
+}
