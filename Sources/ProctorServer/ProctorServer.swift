@@ -24,10 +24,12 @@ public struct ProctorServer: Sendable {
     /// `sandbox` may be `nil` for an API-only replica (no local worker).
     /// The local worker's GPUs, if this machine has any.
     public let gpus: GPUAllocator?
+    let gpuCount: Int
 
     public init(configuration: ServerConfiguration, store: any JobStore, sandbox: Sandbox?, logger: Logger, firstSlot: Int = 0,
                 gpus: GPUAllocator? = nil, gpuCount: Int = 0) {
         self.gpus = gpus
+        self.gpuCount = gpuCount
         self.configuration = configuration
         self.store = store
         self.logger = logger
@@ -49,7 +51,9 @@ public struct ProctorServer: Sendable {
         }
     }
 
-    var state: ServiceState { ServiceState(store: store, catalog: catalog, worker: worker, doorbell: doorbell, configuration: configuration) }
+    var state: ServiceState {
+        ServiceState(store: store, catalog: catalog, worker: worker, doorbell: doorbell, localGPUs: gpuCount, configuration: configuration)
+    }
 
     /// The router with every route and middleware.
     func makeRouter() -> Router<ProctorRequestContext> {

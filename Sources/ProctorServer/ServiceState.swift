@@ -11,6 +11,17 @@ struct ServiceState: Sendable {
     let worker: Worker?
     /// Rung on every submission, for remote workers waiting in a long poll.
     let doorbell: Doorbell
+    /// Healthy GPUs of the local worker.
+    let localGPUs: Int
+
+    /// Whether some worker (local, or a remote node seen lately) has `gpus` GPUs.
+    func canRunGPUJobs(needing gpus: Int) async throws -> Bool {
+        if worker != nil && localGPUs >= gpus { return true }
+        let now = Date()
+        return try await store.nodes().contains { node in
+            node.status(at: now, timeout: configuration.leaseSeconds * 2) == "active" && Int(node.labels["gpus"] ?? "") ?? 0 >= gpus
+        }
+    }
     let configuration: ServerConfiguration
 
     /// Places queued jobs in the fair queue (one snapshot for all of them).

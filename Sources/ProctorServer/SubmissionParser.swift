@@ -51,6 +51,11 @@ struct SubmissionParser {
                           detail: "there is no competition '\(competitionID)'; GET /v1/competitions lists them")
         }
 
+        if let gpus = competition.manifest.gpus, gpus > 0, try await !state.canRunGPUJobs(needing: gpus) {
+            throw Problem(.serviceUnavailable, slug: "no-capable-node", title: "No node can run this competition",
+                          detail: "competition \(competitionID) needs \(gpus) GPU(s) and no worker with that many is connected; try again when a GPU node is up")
+        }
+
         guard let filePart = form.part(named: "file") else {
             throw Problem.badRequest("the 'file' field is missing: attach your solution file", slug: "invalid-field")
         }

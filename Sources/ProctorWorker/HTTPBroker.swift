@@ -11,15 +11,16 @@ import ProctorStore
 public struct HTTPBroker: JobBroker {
     let client: ProctorClient
     let slots: Int
-    let labels: [String: String]
+    /// The node's labels, read at every lease request (GPU health changes).
+    let labels: @Sendable () async -> [String: String]
     let version: String
     /// How long a lease request waits for work on the server.
     let waitSeconds: Double
     /// How long a report is retried before giving up.
     let reportPatience: Double
 
-    public init(client: ProctorClient, slots: Int, labels: [String: String] = [:], version: String = "1",
-                waitSeconds: Double = 20, reportPatience: Double = 600) {
+    public init(client: ProctorClient, slots: Int, labels: @escaping @Sendable () async -> [String: String] = { [:] },
+                version: String = "1", waitSeconds: Double = 20, reportPatience: Double = 600) {
         self.client = client
         self.slots = slots
         self.labels = labels
@@ -39,7 +40,7 @@ public struct HTTPBroker: JobBroker {
     public func claim(competitions: Set<String>, freeSlots: Int, maxExpectedTime: Double?) async throws -> Job? {
         var body: [String: JSONValue] = [
             "slots": .number(Double(slots)), "competitions": .array(competitions.sorted().map(JSONValue.string)),
-            "labels": .object(labels.mapValues(JSONValue.string)), "version": .string(version), "wait_seconds": .number(waitSeconds),
+            "labels": .object(await labels().mapValues(JSONValue.string)), "version": .string(version), "wait_seconds": .number(waitSeconds),
         ]
         if let maxExpectedTime { body["max_expected_time"] = .number(maxExpectedTime) }
         let response = try await client.send(.POST, "/v1/worker/lease", body: try JSONEncoder().encode(body), contentType: "application/json")

@@ -42,12 +42,18 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let gpus = try NVML(path: nvml).map(GPUAllocator.init)
         let gpuCount = await gpus?.healthyCount ?? 0
-        // The service sees this node's GPUs among its labels (count and health).
-        parsedLabels["gpus"] = String(gpuCount)
-        for status in await gpus?.statuses ?? [] {
-            parsedLabels["gpu\(status.index)"] = status.uuid + (status.unhealthy.map { " unhealthy: \($0)" } ?? "")
+        let fixedLabels = parsedLabels
+        // The service sees this node's GPUs among its labels (count and health, as of each request).
+        let labels: @Sendable () async -> [String: String] = {
+            var current = fixedLabels
+            let statuses = await gpus?.statuses ?? []
+            current["gpus"] = String(statuses.filter { $0.unhealthy == nil }.count)
+            for status in statuses {
+                current["gpu\(status.index)"] = status.uuid + (status.unhealthy.map { " unhealthy: \($0)" } ?? "")
+            }
+            return current
         }
-        let broker = HTTPBroker(client: ProctorClient(server: url, token: token), slots: slots, labels: parsedLabels)
+        let broker = HTTPBroker(client: ProctorClient(server: url, token: token), slots: slots, labels: labels)
         let worker = Worker(
             broker: broker, catalog: catalog, sandbox: try Sandbox(),
             configuration: WorkerConfiguration(id: "remote", slots: slots, dataDirectory: workDir, heartbeat: heartbeat, firstSlot: firstSlot),

@@ -1,5 +1,6 @@
 import Foundation
 import ProctorClient
+import ProctorCore
 import Testing
 
 /// Every field of a submission is checked, and every refusal says what was wrong.
@@ -93,5 +94,30 @@ import Testing
         let bobs = try await bob.submit(competition: "shell", fileName: "solution.sh", contents: Data("echo 1 > out.txt".utf8), idempotencyKey: "retry-1")
         #expect(bobs.status == 201)
         #expect(bobs.json?["id"] as? String != first.json?["id"] as? String)
+    }
+}
+
+/// A GPU competition on a service with no GPU worker says so rather than
+/// queueing a job that could never run.
+@Suite struct GPUCompetitionSubmissionTests {
+    @Test func gpuJobsNeedAGPUNode() async throws {
+        let server = try await TestServer(slots: 1) { root in
+            try FileManager.default.copyItem(atPath: root + "/shell", toPath: root + "/shell-gpu")
+            var manifest = try JSONDecoder().decode(CompetitionManifest.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/shell-gpu/competition.json")))
+            manifest.id = "shell-gpu"
+            manifest.gpus = 1
+            try JSONEncoder().encode(manifest).write(to: URL(fileURLWithPath: root + "/shell-gpu/competition.json"))
+        }
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        var form = MultipartBody()
+        form.add(name: "competition", value: "shell-gpu")
+        form.add(name: "file", fileName: "solution.sh", data: Data("echo 1 > out.txt".utf8))
+        let refused = try await alice.send(.POST, "/v1/jobs", body: form.data, contentType: form.contentType)
+        #expect(refused.status == 503)
+        #expect(refused.json?["type"] as? String == "/problems/no-capable-node")
+        // A remote node reporting a GPU makes it acceptable.
+        _ = try await server.store.touchNode(name: "gpu-node", slots: 1, labels: ["gpus": "1"], version: "1", at: Date())
+        #expect(try await alice.send(.POST, "/v1/jobs", body: form.data, contentType: form.contentType).status == 201)
     }
 }
