@@ -2,7 +2,7 @@
 /// and where a slot's cgroup lives in it.
 enum CgroupHierarchy: Equatable {
     /// Controllers on their own v1 mounts, plus the unified mount if any.
-    case v1(memory: String, pids: String, cpuacct: String, unified: String?)
+    case v1(memory: String, pids: String, cpuacct: String, unified: String?, devices: String? = nil)
     /// One unified hierarchy; `root` is the directory Proctor manages.
     case v2(root: String)
 
@@ -35,7 +35,8 @@ enum CgroupHierarchy: Equatable {
         }
         if let memory = v1["memory"], let pids = v1["pids"], let cpuacct = v1["cpuacct"] {
             return .v1(memory: memory + (own["memory"] ?? ""), pids: pids + (own["pids"] ?? ""),
-                       cpuacct: cpuacct + (own["cpuacct"] ?? ""), unified: unified.map { $0 + (own["unified"] ?? "") })
+                       cpuacct: cpuacct + (own["cpuacct"] ?? ""), unified: unified.map { $0 + (own["unified"] ?? "") },
+                       devices: v1["devices"].map { $0 + (own["devices"] ?? "") })
         }
         if let unified, v1.isEmpty {
             return .v2(root: unified + "/proctor")
@@ -48,8 +49,9 @@ enum CgroupHierarchy: Equatable {
     func group(slot: Int) -> any ControlGroup {
         let name = "/proctor/slot-\(slot)"
         switch self {
-        case .v1(let memory, let pids, let cpuacct, let unified):
-            return CgroupV1(memory: memory + name, pids: pids + name, cpuacct: cpuacct + name, unified: unified.map { $0 + name })
+        case .v1(let memory, let pids, let cpuacct, let unified, let devices):
+            return CgroupV1(memory: memory + name, pids: pids + name, cpuacct: cpuacct + name, unified: unified.map { $0 + name },
+                            devices: devices.map { $0 + name })
         case .v2(let root):
             return CgroupV2(root: root, slot: slot)
         }

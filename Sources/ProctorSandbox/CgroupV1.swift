@@ -10,24 +10,36 @@ struct CgroupV1: ControlGroup {
     let cpuacct: String
     /// The slot's cgroup in the unified hierarchy, if the host mounts one.
     let unified: String?
+    /// The slot's cgroup in the devices hierarchy, if mounted.
+    let devices: String?
     private var oomBaseline: UInt64 = 0
     private var pidsBaseline: UInt64 = 0
     private var stallBaseline: UInt64 = 0
 
-    init(memory: String, pids: String, cpuacct: String, unified: String?) {
+    init(memory: String, pids: String, cpuacct: String, unified: String?, devices: String? = nil) {
         self.memory = memory
         self.pids = pids
         self.cpuacct = cpuacct
         self.unified = unified
+        self.devices = devices
     }
+
+    private var optional: [String] { [unified, devices].compactMap { $0 } }
 
     var procsFiles: [String] {
-        [memory, pids, cpuacct].map { $0 + "/cgroup.procs" } + (unified.map { [$0 + "/cgroup.procs"] } ?? [])
+        ([memory, pids, cpuacct] + optional).map { $0 + "/cgroup.procs" }
     }
 
-    mutating func prepare(limits: Limits) throws {
-        for path in [memory, pids, cpuacct] + (unified.map { [$0] } ?? []) {
+    mutating func prepare(limits: Limits, devices allowed: [DeviceNumber]) throws {
+        for path in [memory, pids, cpuacct] + optional {
             try ControlFile.makeDirectories(path)
+        }
+        if let devices {
+            // Deny everything, then allow the standard nodes and the run's own devices.
+            try ControlFile.write(devices + "/devices.deny", "a")
+            for device in DeviceNumber.standard + allowed {
+                try ControlFile.write(devices + "/devices.allow", "c \(device.major):\(device.minor) rwm")
+            }
         }
         // memsw must stay >= the limit at every step, so open it up first.
         let hasSwapAccounting = access(memory + "/memory.memsw.limit_in_bytes", F_OK) == 0

@@ -14,7 +14,9 @@ struct CgroupV2: ControlGroup {
 
     var procsFiles: [String] { [leaf + "/cgroup.procs"] }
 
-    mutating func prepare(limits: Limits) throws {
+    /// (Device control on v2 takes a BPF program; here the sandbox's /dev,
+    /// which holds only the allowed nodes, is the boundary.)
+    mutating func prepare(limits: Limits, devices: [DeviceNumber]) throws {
         let parent = "\(root)/slot-\(slot)"
         try ControlFile.makeDirectories(parent)
         let available = Set((ControlFile.read(root + "/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))

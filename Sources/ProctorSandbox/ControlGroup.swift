@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What a run's cgroup measured, as deltas since ``ControlGroup/prepare(limits:)``.
 struct CgroupUsage: Equatable {
     /// CPU time of every process and thread, in nanoseconds.
@@ -18,7 +22,9 @@ protocol ControlGroup: Sendable {
     /// `cgroup.procs` files the sandbox's init writes itself into.
     var procsFiles: [String] { get }
     /// Creates the cgroup if needed, sets the limits and takes counter baselines.
-    mutating func prepare(limits: Limits) throws
+    /// Where the hierarchy offers a device controller, only the standard
+    /// character devices and `devices` (such as a job's GPUs) may be opened.
+    mutating func prepare(limits: Limits, devices: [DeviceNumber]) throws
     /// CPU time and stall so far (cheap: read on every supervisor wake-up).
     func sampleCPU() -> (cpu: UInt64, stall: UInt64)
     /// Everything measured since `prepare`, read once the run is over.
@@ -27,4 +33,31 @@ protocol ControlGroup: Sendable {
     func processes() -> [Int32]
     /// Kills every process in the cgroup; returns once it is empty or after `timeout` seconds.
     func killAll(timeout: Double) -> Bool
+}
+
+/// A character device's major and minor numbers, for the device controller.
+struct DeviceNumber: Equatable, Hashable {
+    var major: UInt32
+    var minor: UInt32
+
+    /// null, zero, full, random, urandom: what every sandbox's /dev holds.
+    static let standard = [DeviceNumber(major: 1, minor: 3), DeviceNumber(major: 1, minor: 5), DeviceNumber(major: 1, minor: 7),
+                           DeviceNumber(major: 1, minor: 8), DeviceNumber(major: 1, minor: 9)]
+
+    /// The numbers of the character device at `path`, if it is one.
+    init?(path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFCHR else { return nil }
+        // glibc's gnu_dev_major / gnu_dev_minor.
+        let dev = UInt64(st.st_rdev)
+        let majorBits: UInt64 = ((dev >> 8) & 0xfff) | ((dev >> 32) & 0xffff_f000)
+        let minorBits: UInt64 = (dev & 0xff) | ((dev >> 12) & 0xffff_ff00)
+        major = UInt32(truncatingIfNeeded: majorBits)
+        minor = UInt32(truncatingIfNeeded: minorBits)
+    }
+
+    init(major: UInt32, minor: UInt32) {
+        self.major = major
+        self.minor = minor
+    }
 }

@@ -33,7 +33,7 @@ struct Supervisor: ~Copyable {
             _ = group.killAll(timeout: 2)
             StraySweeper.sweep(uid: uid)
         }
-        try group.prepare(limits: spec.limits)
+        try group.prepare(limits: spec.limits, devices: spec.devices.compactMap(DeviceNumber.init(path:)))
 
         let streams = try StandardStreams(spec: spec)
         var config = try Pipe(), status = try Pipe(), control = try Pipe()

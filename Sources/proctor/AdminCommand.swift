@@ -22,7 +22,8 @@ struct AdminCommand: AsyncParsableCommand {
             switch (action, name) {
             case (nil, _):
                 for node in try await store.nodes() {
-                    print("\(node.name)\t\(node.status(at: Date(), timeout: 60))\t\(node.slots) slots\tlast seen \(node.lastSeen)")
+                    let labels = node.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                    print("\(node.name)\t\(node.status(at: Date(), timeout: 60))\t\(node.slots) slots\t\(node.infrastructureFailures) infra failures\tlast seen \(node.lastSeen)\t\(labels)")
                 }
             case ("drain", let name?), ("resume", let name?):
                 guard let node = try await store.setNodeState(name: name, action == "drain" ? .draining : .active) else {

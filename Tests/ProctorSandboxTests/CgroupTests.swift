@@ -16,7 +16,7 @@ import Testing
         let own = "4:memory:/jobs/a\n3:pids:/\n2:cpu,cpuacct:/\n0::/\n"
         let hierarchy = try CgroupHierarchy.detect(mountinfo: mountinfo, ownCgroups: own)
         #expect(hierarchy == .v1(memory: "/sys/fs/cgroup/memory/jobs/a", pids: "/sys/fs/cgroup/pids",
-                                 cpuacct: "/sys/fs/cgroup/cpu,cpuacct", unified: "/sys/fs/cgroup/unified"))
+                                 cpuacct: "/sys/fs/cgroup/cpu,cpuacct", unified: "/sys/fs/cgroup/unified", devices: nil))
     }
 
     @Test func detectsPureV2() throws {
@@ -50,7 +50,7 @@ import Testing
         limits.memory = 64 << 20
         limits.processes = 10
         var group = CgroupV2(root: root, slot: 3)
-        try group.prepare(limits: limits)
+        try group.prepare(limits: limits, devices: [])
         func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
         #expect(try read(leaf + "/memory.max") == "67108864")
         #expect(try read(leaf + "/memory.swap.max") == "0")
@@ -67,7 +67,7 @@ import Testing
         try "cpu io\n".write(toFile: root + "/cgroup.controllers", atomically: false, encoding: .utf8)
         var group = CgroupV2(root: root, slot: 0)
         #expect {
-            try group.prepare(limits: Limits())
+            try group.prepare(limits: Limits(), devices: [])
         } throws: { error in
             "\(error)".contains("lacks the memory, pids controller")
         }
@@ -76,17 +76,32 @@ import Testing
     /// On a hybrid host the unified hierarchy is real but holds no memory or
     /// pids controller: the v2 driver must say so rather than run unlimited.
     @Test func realUnifiedHierarchyIsCheckedForControllers() throws {
-        guard case .v1(_, _, _, let unified?) = Harness.sandbox.hierarchy else { return }
+        guard case .v1(_, _, _, let unified?, _) = Harness.sandbox.hierarchy else { return }
         let controllers = (try? String(contentsOfFile: unified + "/cgroup.controllers", encoding: .utf8)) ?? ""
         var group = CgroupV2(root: unified + "/proctor-v2-test", slot: 0)
         try FileManager.default.createDirectory(atPath: unified + "/proctor-v2-test", withIntermediateDirectories: true)
         defer { rmdir(unified + "/proctor-v2-test/slot-0"); rmdir(unified + "/proctor-v2-test") }
         if controllers.contains("memory") && controllers.contains("pids") {
-            try group.prepare(limits: Limits())
+            try group.prepare(limits: Limits(), devices: [])
             #expect(FileManager.default.fileExists(atPath: group.leaf + "/memory.max"))
             rmdir(group.leaf)
         } else {
-            #expect(throws: SandboxError.self) { try group.prepare(limits: Limits()) }
+            #expect(throws: SandboxError.self) { try group.prepare(limits: Limits(), devices: []) }
         }
+    }
+
+    /// On v1 the device controller lets a run open only the standard nodes
+    /// and its own devices (a job's GPUs): checked in the kernel's own list.
+    @Test func deviceControllerAllowsOnlyTheRunsDevices() throws {
+        guard case .v1(_, _, _, _, let devices?) = Harness.sandbox.hierarchy else { return }
+        let slot = Harness.slot()
+        var group = Harness.sandbox.hierarchy.group(slot: slot)
+        let tty = try #require(DeviceNumber(path: "/dev/tty"))
+        try group.prepare(limits: Limits(), devices: [tty])
+        let list = try String(contentsOfFile: devices + "/proctor/slot-\(slot)/devices.list", encoding: .utf8)
+        let entries = Set(list.split(separator: "\n").map(String.init))
+        #expect(entries == Set((DeviceNumber.standard + [tty]).map { "c \($0.major):\($0.minor) rwm" }))
+        #expect(DeviceNumber(path: "/dev/null") == DeviceNumber(major: 1, minor: 3))
+        #expect(DeviceNumber(path: "/etc/passwd") == nil)
     }
 }
