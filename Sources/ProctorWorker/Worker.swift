@@ -21,10 +21,15 @@ public struct WorkerConfiguration: Sendable {
     /// With two slots or more, the first takes only jobs expected to finish
     /// within this many seconds, so short jobs never queue behind long ones.
     public var shortLaneSeconds: Double?
+    /// Whether a job's files stay on this node after it is reported: yes for
+    /// the worker inside `proctor serve` (they are the service's), no for a
+    /// remote node (the service has the logs and results).
+    public var keepsJobFiles: Bool
 
     public init(id: String, slots: Int, dataDirectory: String, leaseSeconds: Double = 30, heartbeat: Double = 5,
-                maxAttempts: Int = 3, firstSlot: Int = 0, shortLaneSeconds: Double? = 60) {
+                maxAttempts: Int = 3, firstSlot: Int = 0, shortLaneSeconds: Double? = 60, keepsJobFiles: Bool = true) {
         self.shortLaneSeconds = shortLaneSeconds
+        self.keepsJobFiles = keepsJobFiles
         self.id = id
         self.slots = slots
         self.dataDirectory = dataDirectory
@@ -183,6 +188,8 @@ public final class Worker: Service, Sendable {
                     task.cancel()
                     return
                 }
+                // The output so far, so that `proctor logs` shows progress while the job runs.
+                try await broker.publishLogs(job, from: JobPaths(dataDirectory: configuration.dataDirectory, jobID: job.id))
             } catch {
                 logger.warning("renewing the lease failed", metadata: ["job": "\(job.id)", "error": "\(error)"])
             }
@@ -210,5 +217,8 @@ public final class Worker: Service, Sendable {
             logger.error("reporting the job failed", metadata: ["error": "\(error)"])
         }
         if update.state == .queued { await doorbell.ring() }
+        if !configuration.keepsJobFiles {
+            try? FileManager.default.removeItem(atPath: JobPaths(dataDirectory: configuration.dataDirectory, jobID: job.id).root)
+        }
     }
 }

@@ -56,7 +56,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let broker = HTTPBroker(client: ProctorClient(server: url, token: token), slots: slots, labels: labels)
         let worker = Worker(
             broker: broker, catalog: catalog, sandbox: try Sandbox(),
-            configuration: WorkerConfiguration(id: "remote", slots: slots, dataDirectory: workDir, heartbeat: heartbeat, firstSlot: firstSlot),
+            configuration: WorkerConfiguration(id: "remote", slots: slots, dataDirectory: workDir, heartbeat: heartbeat, firstSlot: firstSlot,
+                                               keepsJobFiles: false),
             capacity: NodeCapacity(labels: parsedLabels, gpus: gpuCount), gpus: gpus,
             logger: logger)
         for competition in catalog.all where competition.isEnabled {

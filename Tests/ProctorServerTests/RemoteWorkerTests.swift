@@ -28,6 +28,27 @@ import Testing
         #expect(nodes?.first?["status"] as? String == "active")
     }
 
+    @Test func logsAreVisibleWhileARemoteJobRunsAndTheNodeKeepsNoFiles() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 3)
+        defer { Task { await server.stop() } }
+        let worker = try await server.remoteWorker("node-5", heartbeat: 0.2)
+        defer { worker.cancel() }
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo halfway; sleep 1.5; echo 1 > out.txt", expectedTime: 30)["id"] as? String)
+        try await server.waitUntilRunning(id)
+        var seen = ""
+        for _ in 0..<100 where seen.isEmpty {
+            let response = try await alice.send(.GET, "/v1/jobs/\(id)/logs")
+            if response.status == 200 { seen = response.text } else { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(seen == "halfway\n")
+        #expect(try await server.store.job(id: id)?.state == .running)
+        #expect(try await server.waitForEnd(alice, id)["state"] as? String == "succeeded")
+        try await Task.sleep(for: .milliseconds(200))
+        let nodeFiles = (try? FileManager.default.contentsOfDirectory(atPath: server.directory + "/node-5-data/jobs")) ?? []
+        #expect(nodeFiles.isEmpty)
+    }
+
     @Test func onlyTheLeaseHolderMayTouchAJob() async throws {
         let server = try await TestServer(slots: 0)
         defer { Task { await server.stop() } }

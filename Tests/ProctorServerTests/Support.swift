@@ -56,7 +56,7 @@ final class TestServer: Sendable {
             broker: HTTPBroker(client: client, slots: slots, waitSeconds: 1, reportPatience: 30),
             catalog: CompetitionCatalog(root: directory + "/competitions"), sandbox: try Sandbox(),
             configuration: WorkerConfiguration(id: name, slots: slots, dataDirectory: directory + "/\(name)-data", heartbeat: heartbeat,
-                                               firstSlot: Self.slotBase.add(10, ordering: .relaxed).newValue),
+                                               firstSlot: Self.slotBase.add(10, ordering: .relaxed).newValue, keepsJobFiles: false),
             logger: logger)
         return Task { try await worker.run() }
     }
