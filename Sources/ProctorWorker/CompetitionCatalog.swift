@@ -74,8 +74,8 @@ public final class CompetitionCatalog: Sendable {
         return competition
     }
 
-    /// Hex SHA-256 of a file, read in chunks.
-    static func sha256(path: String) -> String? {
+    /// Hex SHA-256 of a file, read in chunks: the checksum `competition.json` lists.
+    public static func sha256(path: String) -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         var hasher = SHA256()

@@ -118,14 +118,7 @@ final class TestServer: Sendable {
     }
 
     static func sha256(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = [path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(String(decoding: data, as: UTF8.self).prefix(64))
+        guard let sum = CompetitionCatalog.sha256(path: path) else { throw CocoaError(.fileReadNoSuchFile) }
+        return sum
     }
 }
