@@ -23,7 +23,18 @@ public struct JobFilter: Sendable {
 /// How many jobs each user has queued, by priority: enough to place any queued
 /// job in the fair queue without walking it.
 public struct QueueSnapshot: Sendable {
-    public struct Entry: Sendable { public var userID: Int64; public var priority: Int; public var count: Int }
+    /// How many jobs one user has queued at one priority.
+    public struct Entry: Sendable {
+        public var userID: Int64
+        public var priority: Int
+        public var count: Int
+
+        public init(userID: Int64, priority: Int, count: Int) {
+            self.userID = userID
+            self.priority = priority
+            self.count = count
+        }
+    }
     public var entries: [Entry]
     public var running: Int
 
