@@ -81,6 +81,14 @@ public struct ProctorServer: Sendable {
         }
     }
 
+    /// Deletes the files of jobs finished before `cutoff` now (the retention
+    /// service does this on its own schedule); returns how many jobs it pruned.
+    @discardableResult
+    public func pruneJobFiles(finishedBefore cutoff: Date) async -> Int {
+        await RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention, logger: logger)
+            .prune(finishedBefore: cutoff)
+    }
+
     /// Runs until SIGTERM or SIGINT; `onReady` gets the bound port.
     public func run(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory + "/jobs", withIntermediateDirectories: true)

@@ -14,18 +14,18 @@ struct RetentionService: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await pruneOnce()
+            await prune(finishedBefore: Date().addingTimeInterval(-retention))
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(min(3600, max(1, retention / 10)))) }
         }
     }
 
-    /// One pass; returns how many jobs' files were removed.
+    /// One pass over jobs finished before `cutoff`; returns how many jobs' files were removed.
     @discardableResult
-    func pruneOnce() async -> Int {
+    func prune(finishedBefore cutoff: Date) async -> Int {
         var removed = 0
         do {
             while true {
-                let ids = try await store.takePrunable(before: Date().addingTimeInterval(-retention), limit: 100)
+                let ids = try await store.takePrunable(before: cutoff, limit: 100)
                 for id in ids {
                     try? FileManager.default.removeItem(atPath: JobPaths(dataDirectory: dataDirectory, jobID: id).root)
                 }

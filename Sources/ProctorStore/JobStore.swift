@@ -161,8 +161,6 @@ public protocol JobStore: Sendable {
     func queueSnapshot() async throws -> QueueSnapshot
     /// How many of the user's queued jobs come before this one (same priority or higher).
     func rank(of job: Job) async throws -> Int
-    func count(userID: Int64, states: [JobState]) async throws -> Int
-    func submissions(userID: Int64, since: Date) async throws -> Int
     /// Mean run time of recently finished jobs, for wait estimates.
     func averageRunSeconds(competitionID: String?) async throws -> Double?
     func stateCounts() async throws -> [JobState: Int]

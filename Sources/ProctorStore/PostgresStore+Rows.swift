@@ -33,18 +33,18 @@ extension PostgresStore {
             fileName: try r["file_name"].decode(String.self), requestID: try r["request_id"].decode(String.self),
             createdAt: Date(timeIntervalSince1970: try r["created_at"].decode(Double.self)), priority: try r["priority"].decode(Int.self),
             expectedTime: try r["expected_time"].decode(Double?.self),
-            metadata: SQLiteStore.decode(JSONValue.self, try r["metadata"].decode(String?.self)),
+            metadata: JSONColumn.decode(JSONValue.self, try r["metadata"].decode(String?.self)),
             idempotencyKey: try r["idempotency_key"].decode(String?.self))
         job.state = JobState(rawValue: try r["state"].decode(String.self)) ?? .errored
         job.startedAt = try date("started_at")
         job.finishedAt = try date("finished_at")
         job.attempts = try r["attempts"].decode(Int.self)
         job.cancelRequested = try r["cancel_requested"].decode(Bool.self)
-        job.solutionReport = SQLiteStore.decode(JSONValue.self, try r["solution_report"].decode(String?.self))
-        job.gradeReport = SQLiteStore.decode(JSONValue.self, try r["grade_report"].decode(String?.self))
+        job.solutionReport = JSONColumn.decode(JSONValue.self, try r["solution_report"].decode(String?.self))
+        job.gradeReport = JSONColumn.decode(JSONValue.self, try r["grade_report"].decode(String?.self))
         job.score = try r["score"].decode(Double?.self)
-        job.results = SQLiteStore.decode([JSONValue].self, try r["results"].decode(String?.self))
-        job.error = SQLiteStore.decode(JobError.self, try r["error"].decode(String?.self))
+        job.results = JSONColumn.decode([JSONValue].self, try r["results"].decode(String?.self))
+        job.error = JSONColumn.decode(JobError.self, try r["error"].decode(String?.self))
         job.leaseOwner = try r["lease_owner"].decode(String?.self)
         job.leaseExpiresAt = try date("lease_expires_at")
         return job
@@ -54,7 +54,7 @@ extension PostgresStore {
         let r = row.makeRandomAccess()
         var node = Node(
             name: try r["name"].decode(String.self), state: Node.State(rawValue: try r["state"].decode(String.self)) ?? .active,
-            slots: try r["slots"].decode(Int.self), labels: SQLiteStore.decode([String: String].self, try r["labels"].decode(String.self)) ?? [:],
+            slots: try r["slots"].decode(Int.self), labels: JSONColumn.decode([String: String].self, try r["labels"].decode(String.self)) ?? [:],
             version: try r["version"].decode(String.self), lastSeen: Date(timeIntervalSince1970: try r["last_seen"].decode(Double.self)))
         node.infrastructureFailures = try r["infra_failures"].decode(Int.self)
         return node

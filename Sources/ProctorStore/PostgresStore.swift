@@ -157,7 +157,7 @@ public final class PostgresStore: JobStore {
                     throw StoreError.rateQuota(limit: limits.maxPerWindow, oldest: Date(timeIntervalSince1970: oldest ?? since))
                 }
             }
-            let metadata = try SQLiteStore.json(job.metadata), created = job.createdAt.timeIntervalSince1970
+            let metadata = try JSONColumn.encode(job.metadata), created = job.createdAt.timeIntervalSince1970
             _ = try await Self.rows(connection, """
                 INSERT INTO jobs (id, user_id, competition_id, competition_version, state, priority, file_name, expected_time,
                     metadata, idempotency_key, request_id, created_at)
@@ -285,7 +285,7 @@ public final class PostgresStore: JobStore {
     // MARK: Nodes
 
     public func touchNode(name: String, slots: Int, labels: [String: String], version: String, at: Date) async throws -> Node {
-        let encoded = try SQLiteStore.json(labels) ?? "{}", time = at.timeIntervalSince1970
+        let encoded = try JSONColumn.encode(labels) ?? "{}", time = at.timeIntervalSince1970
         guard let row = try await rows("""
             INSERT INTO nodes (name, slots, labels, version, last_seen) VALUES (\(name), \(slots), \(encoded), \(version), \(time))
             ON CONFLICT (name) DO UPDATE SET slots = excluded.slots, labels = excluded.labels,
@@ -331,16 +331,6 @@ public final class PostgresStore: JobStore {
             """).first?.decode(Int.self) ?? 0
     }
 
-    public func count(userID: Int64, states: [JobState]) async throws -> Int {
-        let names = states.map(\.rawValue)
-        return try await rows("SELECT COUNT(*) FROM jobs WHERE user_id = \(userID) AND state = ANY(\(names))").first?.decode(Int.self) ?? 0
-    }
-
-    public func submissions(userID: Int64, since: Date) async throws -> Int {
-        let time = since.timeIntervalSince1970
-        return try await rows("SELECT COUNT(*) FROM jobs WHERE user_id = \(userID) AND created_at >= \(time)").first?.decode(Int.self) ?? 0
-    }
-
     public func averageRunSeconds(competitionID: String?) async throws -> Double? {
         try await rows("""
             SELECT AVG(finished_at - started_at) FROM (SELECT finished_at, started_at FROM jobs
@@ -373,8 +363,8 @@ public final class PostgresStore: JobStore {
     static func save(_ connection: PostgresConnection, _ job: Job, _ logger: Logger) async throws {
         let started = job.startedAt?.timeIntervalSince1970, finished = job.finishedAt?.timeIntervalSince1970
         let lease = job.leaseExpiresAt?.timeIntervalSince1970
-        let solution = try SQLiteStore.json(job.solutionReport), grade = try SQLiteStore.json(job.gradeReport)
-        let results = try SQLiteStore.json(job.results), error = try SQLiteStore.json(job.error)
+        let solution = try JSONColumn.encode(job.solutionReport), grade = try JSONColumn.encode(job.gradeReport)
+        let results = try JSONColumn.encode(job.results), error = try JSONColumn.encode(job.error)
         _ = try await rows(connection, """
             UPDATE jobs SET state = \(job.state.rawValue), started_at = \(started), finished_at = \(finished),
                 cancel_requested = \(job.cancelRequested), solution_report = \(solution), grade_report = \(grade),

@@ -7,16 +7,6 @@ import Foundation
 extension SQLiteStore {
     static func date(_ value: Double?) -> Date? { value.map { Date(timeIntervalSince1970: $0) } }
 
-    static func json<T: Encodable>(_ value: T?) throws -> String? {
-        guard let value else { return nil }
-        return String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
-        guard let text else { return nil }
-        return try? JSONDecoder().decode(T.self, from: Data(text.utf8))
-    }
-
     static func user(_ row: Row) -> User {
         User(id: row["id"], name: row["name"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
              lastRunAt: date(row["last_run_at"]), disabled: row["disabled"])
@@ -36,18 +26,18 @@ extension SQLiteStore {
             id: row["id"], userID: row["user_id"], competitionID: row["competition_id"],
             competitionVersion: row["competition_version"], fileName: row["file_name"], requestID: row["request_id"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]), priority: row["priority"],
-            expectedTime: row["expected_time"], metadata: decode(JSONValue.self, row["metadata"]),
+            expectedTime: row["expected_time"], metadata: JSONColumn.decode(JSONValue.self, row["metadata"]),
             idempotencyKey: row["idempotency_key"])
         job.state = JobState(rawValue: row["state"]) ?? .errored
         job.startedAt = date(row["started_at"])
         job.finishedAt = date(row["finished_at"])
         job.attempts = row["attempts"]
         job.cancelRequested = row["cancel_requested"]
-        job.solutionReport = decode(JSONValue.self, row["solution_report"])
-        job.gradeReport = decode(JSONValue.self, row["grade_report"])
+        job.solutionReport = JSONColumn.decode(JSONValue.self, row["solution_report"])
+        job.gradeReport = JSONColumn.decode(JSONValue.self, row["grade_report"])
         job.score = row["score"]
-        job.results = decode([JSONValue].self, row["results"])
-        job.error = decode(JobError.self, row["error"])
+        job.results = JSONColumn.decode([JSONValue].self, row["results"])
+        job.error = JSONColumn.decode(JobError.self, row["error"])
         job.leaseOwner = row["lease_owner"]
         job.leaseExpiresAt = date(row["lease_expires_at"])
         return job
@@ -55,7 +45,7 @@ extension SQLiteStore {
 
     static func node(_ row: Row) -> Node {
         var node = Node(name: row["name"], state: Node.State(rawValue: row["state"]) ?? .active, slots: row["slots"],
-                        labels: decode([String: String].self, row["labels"]) ?? [:], version: row["version"],
+                        labels: JSONColumn.decode([String: String].self, row["labels"]) ?? [:], version: row["version"],
                         lastSeen: Date(timeIntervalSince1970: row["last_seen"]))
         node.infrastructureFailures = row["infra_failures"]
         return node

@@ -124,7 +124,7 @@ public struct SQLiteStore: JobStore {
                     VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [job.id, job.userID, job.competitionID, job.competitionVersion, job.priority, job.fileName,
-                            job.expectedTime, try Self.json(job.metadata), job.idempotencyKey, job.requestID,
+                            job.expectedTime, try JSONColumn.encode(job.metadata), job.idempotencyKey, job.requestID,
                             job.createdAt.timeIntervalSince1970])
             try Self.record(db, JobEvent(jobID: job.id, at: job.createdAt, from: nil, to: .queued, actor: "user:\(job.userID)", reason: "submitted"))
             return (job, true)
@@ -256,7 +256,7 @@ public struct SQLiteStore: JobStore {
     // MARK: Nodes
 
     public func touchNode(name: String, slots: Int, labels: [String: String], version: String, at: Date) async throws -> Node {
-        let encoded = try Self.json(labels) ?? "{}"
+        let encoded = try JSONColumn.encode(labels) ?? "{}"
         return try await pool.write { db in
             try db.execute(sql: """
                 INSERT INTO nodes (name, slots, labels, version, last_seen) VALUES (?, ?, ?, ?, ?)
@@ -310,21 +310,6 @@ public struct SQLiteStore: JobStore {
         }
     }
 
-    public func count(userID: Int64, states: [JobState]) async throws -> Int {
-        let placeholders = Array(repeating: "?", count: states.count).joined(separator: ",")
-        return try await pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state IN (\(placeholders))",
-                             arguments: StatementArguments([userID]) + StatementArguments(states.map(\.rawValue))) ?? 0
-        }
-    }
-
-    public func submissions(userID: Int64, since: Date) async throws -> Int {
-        try await pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND created_at >= ?",
-                             arguments: [userID, since.timeIntervalSince1970]) ?? 0
-        }
-    }
-
     public func averageRunSeconds(competitionID: String?) async throws -> Double? {
         try await pool.read { db in
             try Double.fetchOne(db, sql: """
@@ -365,8 +350,8 @@ public struct SQLiteStore: JobStore {
                 WHERE id = ?
                 """,
             arguments: [job.state.rawValue, job.startedAt?.timeIntervalSince1970, job.finishedAt?.timeIntervalSince1970,
-                        job.cancelRequested, try json(job.solutionReport), try json(job.gradeReport), job.score,
-                        try json(job.results), try json(job.error), job.leaseOwner, job.leaseExpiresAt?.timeIntervalSince1970, job.id])
+                        job.cancelRequested, try JSONColumn.encode(job.solutionReport), try JSONColumn.encode(job.gradeReport), job.score,
+                        try JSONColumn.encode(job.results), try JSONColumn.encode(job.error), job.leaseOwner, job.leaseExpiresAt?.timeIntervalSince1970, job.id])
     }
 
     static func record(_ db: Database, _ event: JobEvent) throws {

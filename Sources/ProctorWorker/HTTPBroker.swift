@@ -46,7 +46,13 @@ public struct HTTPBroker: JobBroker {
         let response = try await client.send(.POST, "/v1/worker/lease", body: try JSONEncoder().encode(body), contentType: "application/json")
         switch response.status {
         case 204: return nil
-        case 200: return try Self.decoder.decode(LeaseGrant.self, from: response.body).job
+        case 200:
+            let job = try Self.decoder.decode(LeaseGrant.self, from: response.body).job
+            // The id and file name become paths on this node: trust neither blindly.
+            guard Identifier.isJobID(job.id), Identifier.isSafeFileName(job.fileName) else {
+                throw ClientError.transport("the service sent a job with an unsafe id or file name")
+            }
+            return job
         default: throw ClientError.problem(status: response.status, type: response.json?["type"] as? String ?? "",
                                            detail: response.json?["detail"] as? String ?? response.text, retryAfter: nil)
         }
@@ -79,7 +85,6 @@ public struct HTTPBroker: JobBroker {
     }
 
     public func fetchSubmission(_ job: Job, into paths: JobPaths) async throws {
-        guard Identifier.isSafeFileName(job.fileName) else { throw ClientError.transport("unsafe file name from the service") }
         let response = try await client.call(.GET, "/v1/worker/jobs/\(job.id)/submission")
         try FileManager.default.createDirectory(atPath: paths.submission, withIntermediateDirectories: true)
         try response.body.write(to: URL(fileURLWithPath: paths.submission + "/" + job.fileName), options: .atomic)

@@ -71,9 +71,11 @@ import Testing
         _ = try await server.waitForEnd(alice, id)
         let files = server.directory + "/data/jobs/\(id)"
         #expect(FileManager.default.fileExists(atPath: files))
-        let pruned = try await server.store.takePrunable(before: Date().addingTimeInterval(10), limit: 10)
-        #expect(pruned == [id])
-        try FileManager.default.removeItem(atPath: files)
+        // Not yet past the retention period: nothing goes.
+        #expect(await server.server.pruneJobFiles(finishedBefore: Date().addingTimeInterval(-60)) == 0)
+        #expect(FileManager.default.fileExists(atPath: files))
+        #expect(await server.server.pruneJobFiles(finishedBefore: Date().addingTimeInterval(10)) == 1)
+        #expect(!FileManager.default.fileExists(atPath: files))
         let job = try await alice.call(.GET, "/v1/jobs/\(id)").json
         #expect(job?["score"] as? Double == 1)
         let logs = try await alice.send(.GET, "/v1/jobs/\(id)/logs")

@@ -153,8 +153,6 @@ import Testing
         #expect(snapshot.depth == 6)
         let job = try #require(try await store.job(id: mine[2]))
         #expect(try await store.rank(of: job) == 2)
-        #expect(try await store.count(userID: u.id, states: [.queued]) == 5)
-        #expect(try await store.submissions(userID: u.id, since: Date().addingTimeInterval(-60)) == 5)
         #expect(try await store.stateCounts()[.queued] == 6)
         _ = try await store.cancel(jobID: mine[0], actor: "u", at: Date())
         #expect(try await store.takePrunable(before: Date().addingTimeInterval(1), limit: 10) == [mine[0]])
