@@ -30,9 +30,12 @@ struct CgroupV1: ControlGroup {
         ([memory, pids, cpuacct] + optional).map { $0 + "/cgroup.procs" }
     }
 
+    /// Each run gets its cgroups made anew: whatever the last run left charged
+    /// (page cache, tmpfs pages, kernel memory) moves to the parent with the
+    /// old cgroup, and every counter starts from zero.
     mutating func prepare(limits: Limits, devices allowed: [DeviceNumber]) throws {
         for path in [memory, pids, cpuacct] + optional {
-            try ControlFile.makeDirectories(path)
+            try ControlFile.recreateDirectory(path)
         }
         if let devices {
             // Deny everything, then allow the standard nodes and the run's own devices.

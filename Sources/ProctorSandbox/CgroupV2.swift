@@ -28,10 +28,7 @@ struct CgroupV2: ControlGroup {
         let enable = Self.controllers.map { "+" + $0 }.joined(separator: " ")
         try ControlFile.write(root + "/cgroup.subtree_control", enable)
         try ControlFile.write(parent + "/cgroup.subtree_control", enable)
-        if rmdir(leaf) != 0 && errno != ENOENT && errno != ENOTEMPTY {
-            throw ControlFile.failure("removing the previous run's cgroup", leaf)
-        }
-        if mkdir(leaf, 0o755) != 0 && errno != EEXIST { throw ControlFile.failure("creating", leaf) }
+        try ControlFile.recreateDirectory(leaf)
         try ControlFile.write(leaf + "/memory.max", String(limits.memory))
         if access(leaf + "/memory.swap.max", F_OK) == 0 { try ControlFile.write(leaf + "/memory.swap.max", "0") }
         try ControlFile.write(leaf + "/pids.max", String(limits.processes))

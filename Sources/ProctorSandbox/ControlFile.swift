@@ -60,6 +60,14 @@ enum ControlFile {
         }
     }
 
+    /// Removes the cgroup directory at `path` if it exists and makes it again,
+    /// with its missing parents. (A cgroup directory holds only the kernel's
+    /// files; ENOTEMPTY comes from a plain directory standing in for one.)
+    static func recreateDirectory(_ path: String) throws {
+        if rmdir(path) != 0 && errno != ENOENT && errno != ENOTEMPTY { throw failure("removing the previous run's cgroup", path) }
+        try makeDirectories(path)
+    }
+
     static func failure(_ action: String, _ path: String) -> SandboxError {
         .unavailable("\(action) \(path): \(String(cString: strerror(errno)))")
     }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The configuration the C init reads from its descriptor 3: NUL-terminated
 /// tokens, each key followed by its values (see `proctor-init/config.c`).
 struct InitConfiguration {
@@ -10,7 +14,11 @@ struct InitConfiguration {
         add("gid", String(gid))
         add("cwd", "/workspace")
         add("loopback", spec.network == .loopback ? "1" : "0")
+        add("inet", spec.network == .loopback ? "1" : "0")
         add("output", String(spec.limits.output))
+        add("owner", String(geteuid()), String(getegid()))
+        add("wall_ms", String(UInt64((spec.limits.wallTime * 1000).rounded(.up))))
+        add("copyback", String(spec.limits.disk), String(Self.copyBackEntries), String(Self.copyBackDepth))
         if let workspace = spec.workspace { add("workspace", workspace) }
         for file in cgroupProcs { add("cgroup", file) }
         for argument in spec.command { add("argv", argument) }
@@ -34,6 +42,13 @@ struct InitConfiguration {
         }
         return entries
     }
+
+    /// At most this many files and directories come back from a workspace.
+    static let copyBackEntries = 10_000
+    /// Directories nested deeper than this do not come back.
+    static let copyBackDepth = 32
+    /// Seconds past the wall-time limit that copying the workspace back may take.
+    static let copyBackGrace = 1.0
 
     private mutating func add(_ values: String...) { tokens += values }
 

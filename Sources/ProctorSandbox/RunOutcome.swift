@@ -14,9 +14,14 @@ struct RunOutcome {
     var internalError: String?
     var fullDisks: Set<String> = []
     var skippedEntries = 0
+    /// The host pid of the sandbox's init, once the helper has started it.
+    var initPID: Int32?
+    /// Why the workspace did not come back (a bound init stopped at), with
+    /// the bytes and entries copied until then.
+    var copyBack: (bound: String, bytes: UInt64, entries: Int)?
 
     /// What a status line asks of the supervisor.
-    enum Event: Equatable { case none, started, outputExceeded }
+    enum Event: Equatable { case none, started, outputExceeded, ended }
 
     /// Reads one status line from the helper into the outcome.
     mutating func apply(line: Substring) -> Event {
@@ -25,6 +30,12 @@ struct RunOutcome {
         switch kind {
         case "started": return .started
         case "output": return .outputExceeded
+        case "ended": return .ended
+        case "init": initPID = Int32(detail)
+        case "copyback":
+            let fields = detail.split(separator: " ")
+            copyBack = (String(fields.first ?? "bytes"), fields.count > 1 ? UInt64(fields[1]) ?? 0 : 0,
+                        fields.count > 2 ? Int(fields[2]) ?? 0 : 0)
         case "error": internalError = internalError ?? String(detail)
         case "execfail": internalError = internalError ?? "cannot execute \(detail)"
         case "disk": fullDisks.insert(String(detail))
@@ -42,10 +53,14 @@ struct RunOutcome {
     /// The verdict: an internal error first; then the output cap; then a limit
     /// the kernel enforced (memory, processes) if the run did not simply
     /// succeed, since an OOM kill or a failed fork explains what followed; then
-    /// the time limit the run was stopped for; then a full disk for a program
-    /// that failed; else how the program ended.
+    /// the time limit the run was stopped for; then a workspace too large to
+    /// come back; then a full disk for a program that failed; else how the
+    /// program ended.
     func verdict(usage: CgroupUsage, limits: Limits) -> Verdict {
         if let internalError { return .internalError(internalError) }
+        if let copyBack, copyBack.bound == "hostdisk" {
+            return .internalError("the node's disk has no room for the workspace the program left (\(copyBack.bytes) bytes copied before it filled)")
+        }
         if stoppedFor == .output { return .limitExceeded(.output) }
         if stoppedFor != nil || ending != .exited(0) {
             if usage.oomKills > 0 { return .limitExceeded(.memory) }
@@ -54,6 +69,7 @@ struct RunOutcome {
         if let stoppedFor { return .limitExceeded(stoppedFor) }
         guard let ending else { return .internalError("the sandbox ended without reporting how the program ended") }
         if Double(usage.cpuNanoseconds) / 1e9 >= limits.cpuTime { return .limitExceeded(.cpuTime) }
+        if copyBack != nil { return .limitExceeded(.workspace) }
         if ending == .exited(0) { return .exited(code: 0) }
         if !fullDisks.isEmpty { return .limitExceeded(.disk) }
         switch ending {
@@ -61,5 +77,17 @@ struct RunOutcome {
         case .signaled(let signal): return .signaled(signal: signal)
         case .killed: return .internalError("the run was stopped before the program ended")
         }
+    }
+
+    /// What a person should know beyond the verdict: why the workspace did not come back.
+    func notes(limits: Limits) -> [String] {
+        guard let copyBack, copyBack.bound != "hostdisk" else { return [] }
+        let why = switch copyBack.bound {
+        case "entries": "it holds more than \(InitConfiguration.copyBackEntries) files and directories"
+        case "depth": "its directories nest deeper than \(InitConfiguration.copyBackDepth) levels"
+        case "time": "copying it took past the wall-time limit"
+        default: "it holds more than \(limits.disk) bytes of data (the disk limit)"
+        }
+        return ["the workspace was not copied back: \(why); nothing of it was kept"]
     }
 }

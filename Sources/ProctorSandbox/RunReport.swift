@@ -28,12 +28,15 @@ public struct RunReport: Codable, Sendable, Equatable {
     /// Entries of the workspace that were not copied back because they were not
     /// regular files or directories (symlinks, devices, fifos).
     public var skippedEntries: Int?
+    /// Plain-language notes beside the verdict (why the workspace did not come back).
+    public var notes: [String]?
 
-    public init(verdict: Verdict, metrics: Metrics, skippedEntries: Int? = nil) {
+    public init(verdict: Verdict, metrics: Metrics, skippedEntries: Int? = nil, notes: [String]? = nil) {
         self.verdict = verdict
         self.metrics = metrics
         self.skippedEntries = skippedEntries
+        self.notes = notes
     }
 
-    enum CodingKeys: String, CodingKey { case verdict, metrics, skippedEntries = "skipped_entries" }
+    enum CodingKeys: String, CodingKey { case verdict, metrics, skippedEntries = "skipped_entries", notes }
 }

@@ -2,7 +2,8 @@
 /// only a privileged process could use are listed too: the filter is a second
 /// wall behind the missing capabilities. Names unknown to the running
 /// architecture are skipped by the C side. `clone` with namespace flags is
-/// refused and `clone3` answers ENOSYS, both in C.
+/// refused and `clone3` answers ENOSYS, both in C; so are the socket families
+/// outside the allow-list (EAFNOSUPPORT) and every non-default `personality`.
 enum SeccompPolicy {
     static let denied = [
         // Debugging and reading other processes.
@@ -16,6 +17,8 @@ enum SeccompPolicy {
         "reboot", "acct", "quotactl", "quotactl_fd", "syslog", "iopl", "ioperm", "lookup_dcookie",
         "fanotify_init", "userfaultfd", "uselib", "vhangup", "nfsservctl", "_sysctl", "sysfs", "ustat",
         "vm86", "vm86old", "get_kernel_syms", "query_module",
+        // Local descriptor tables: a 16-bit segment is an old way around ASLR and a kernel attack surface.
+        "modify_ldt",
         // The clock of the whole machine.
         "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
         // io_uring sidesteps seccomp for the calls it carries.

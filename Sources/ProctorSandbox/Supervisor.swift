@@ -55,7 +55,7 @@ struct Supervisor: ~Copyable {
         helper.wait()
         control.closeWrite()
         _ = group.killAll(timeout: 2)
-        StraySweeper.sweep(uid: uid)
+        StraySweeper.sweep(uid: uid, pidNamespace: watch.pidNamespace)
         return watch.report(usage: group.usage())
     }
 }
@@ -75,6 +75,9 @@ private struct Watch {
     var endedAt: Double?
     var stoppedAt: Double?
     var forced = false
+    /// The run's pid namespace (`pid:[inode]`), read when init starts: how
+    /// the stray sweep recognises the run's processes whatever their owner.
+    var pidNamespace: String?
     var baseline: (cpu: UInt64, stall: UInt64) = (0, 0)
     /// The reading at the moment the run was stopped: the metrics report that,
     /// not what init spent ending the run, so they agree with the verdict.
@@ -124,10 +127,13 @@ private struct Watch {
     /// Milliseconds `poll` may sleep; also enforces the limits due now.
     mutating func nextTimeout() -> Int32 {
         let now = MonotonicClock.now()
-        if let stoppedAt {
-            if !forced && now - stoppedAt > Supervisor.stopGrace {
+        if stoppedAt != nil || endedAt != nil {
+            if !forced && now > finishDeadline {
                 // Init did not end the run in time: end init, and with it the namespace.
                 forced = true
+                if endedAt != nil && outcome.ending == nil {
+                    outcome.internalError = outcome.internalError ?? "the sandbox did not finish copying the workspace back in time"
+                }
                 kill(helper.pid, SIGKILL)
                 _ = group.killAll(timeout: 1)
             }
@@ -161,6 +167,16 @@ private struct Watch {
         return Int32(min(max((seconds * 1000).rounded(.up), 1), ceiling))
     }
 
+    /// When init must have reported: `stopGrace` after a stop request for it
+    /// to end the program; once the program has ended, until the copy-back's
+    /// own deadline (the wall limit plus its grace) has passed by `stopGrace`.
+    var finishDeadline: Double {
+        let stopped = (stoppedAt ?? endedAt ?? createdAt) + Supervisor.stopGrace
+        guard endedAt != nil else { return stopped }
+        let copyBack = (startedAt ?? createdAt) + spec.limits.wallTime + InitConfiguration.copyBackGrace + Supervisor.stopGrace
+        return max(stopped, copyBack)
+    }
+
     mutating func handle(line: String) {
         switch outcome.apply(line: Substring(line)) {
         case .started:
@@ -168,7 +184,11 @@ private struct Watch {
             baseline = group.sampleCPU()
         case .outputExceeded:
             stop(for: .output)
+        case .ended:
+            // The program is over; init now ends the rest and copies the workspace back.
+            if endedAt == nil { endedAt = MonotonicClock.now() }
         case .none:
+            if pidNamespace == nil, let pid = outcome.initPID { pidNamespace = StraySweeper.pidNamespace(of: pid) }
             if outcome.ending != nil && endedAt == nil { endedAt = MonotonicClock.now() }
         }
     }
@@ -193,8 +213,9 @@ private struct Watch {
         let metrics = Metrics(
             cpuTime: cpu, realTime: real, idlenessTime: LimitWatch.idleness(real: real, cpu: cpu, stall: stall),
             memory: usage.peakMemory, vram: monitoredPeak)
+        let notes = outcome.notes(limits: spec.limits)
         return RunReport(
             verdict: outcome.verdict(usage: usage, limits: spec.limits), metrics: metrics,
-            skippedEntries: outcome.skippedEntries > 0 ? outcome.skippedEntries : nil)
+            skippedEntries: outcome.skippedEntries > 0 ? outcome.skippedEntries : nil, notes: notes.isEmpty ? nil : notes)
     }
 }

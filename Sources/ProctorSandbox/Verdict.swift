@@ -4,6 +4,9 @@ public enum LimitKind: String, Codable, Sendable, CaseIterable {
     case realTime = "real_time"
     case idlenessTime = "idleness_time"
     case memory, processes, output, disk, vram
+    /// What the program left in its workspace was more than can come back
+    /// (bytes, entries, depth, or the time to copy it).
+    case workspace
 }
 
 /// How a run ended, told truthfully: a program killed for a limit is

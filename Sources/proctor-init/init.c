@@ -55,14 +55,22 @@ void init_main(const struct config *cfg, int out_w, int err_w) {
      * the parent only exits after waiting for us, so there is no race.) */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 
+    /* Init stays out of the run's cgroups: an OOM inside the run can only
+     * choose among the program's processes, never the process that reports
+     * on them. The program joins through these descriptors, opened here
+     * while the host's cgroup tree is still visible. */
+    static int cgroup_fds[16];
     for (int i = 0; i < cfg->ncgroups; i++) {
-        if (write_file(cfg->cgroups[i], "0") < 0) {
-            status_sendf("error", "joining cgroup %s: %s", cfg->cgroups[i], strerror(errno));
+        cgroup_fds[i] = open(cfg->cgroups[i], O_WRONLY | O_CLOEXEC);
+        if (cgroup_fds[i] < 0) {
+            status_sendf("error", "opening cgroup %s: %s", cfg->cgroups[i], strerror(errno));
             die();
         }
     }
+    /* Init itself is the last thing the machine's OOM killer should pick (the
+     * kernel may refuse); the program sets its own score to 1000 before exec. */
     write_file("/proc/self/oom_score_adj", "-1000");
-    if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP) < 0) {
+    if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) < 0) {
         status_sendf("error", "creating namespaces: %s", strerror(errno));
         die();
     }
@@ -75,12 +83,12 @@ void init_main(const struct config *cfg, int out_w, int err_w) {
         }
     }
     if (rootfs_build(cfg) < 0) die();
-    unsigned skipped = 0;
     if (host_ws >= 0) {
         char path[4200];
         snprintf(path, sizeof path, "%s/workspace", cfg->root);
         int ws = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (ws < 0 || tree_copy(host_ws, ws, cfg->uid, cfg->gid, 0, &skipped) < 0) {
+        struct tree_copy seed = { .uid = cfg->uid, .gid = cfg->gid };
+        if (ws < 0 || tree_copy(host_ws, ws, &seed) < 0) {
             status_sendf("error", "seeding the workspace: %s%s", strerror(errno),
                          errno == ENOSPC ? " (the workspace is larger than --disk)" : "");
             die();
@@ -126,7 +134,7 @@ void init_main(const struct config *cfg, int out_w, int err_w) {
     }
     if (child == 0) {
         close(errpipe[0]);
-        confine_and_exec(cfg, 0, out_w, err_w, errpipe[1], filter);
+        confine_and_exec(cfg, cgroup_fds, 0, out_w, err_w, errpipe[1], filter);
     }
     close(errpipe[1]);
     close(out_w);
@@ -143,6 +151,7 @@ void init_main(const struct config *cfg, int out_w, int err_w) {
     } else {
         status_send("started", NULL);
     }
+    long long started_ns = monotonic_ns();
 
     int status = 0, killed = 0, done = 0;
     struct pollfd fds[2] = { { sfd, POLLIN, 0 }, { FD_CONTROL, POLLIN, 0 } };
@@ -169,14 +178,32 @@ void init_main(const struct config *cfg, int out_w, int err_w) {
             }
         }
     }
+    status_send("ended", NULL);
     kill_everything();
     report_full("/tmp", "tmp");
     report_full("/workspace", "workspace");
     report_full("/dev/shm", "shm");
+    unsigned skipped = 0;
     if (host_ws >= 0) {
+        /* What comes back is bounded, and must be done within the run's wall
+         * time (plus a second); a copy stopped at a bound leaves nothing. */
+        struct tree_copy back = {
+            .max_bytes = cfg->copy_bytes, .max_entries = cfg->copy_entries, .max_depth = cfg->copy_depth,
+            .deadline_ns = cfg->wall_ms ? started_ns + (long long)(cfg->wall_ms + 1000) * 1000000LL : 0,
+            .uid = cfg->owner_uid, .gid = cfg->owner_gid, .normalize = 1,
+        };
         int ws = open("/workspace", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (ws < 0 || tree_clear(host_ws, 0) < 0 || tree_copy(ws, host_ws, 0, 0, 0, &skipped) < 0)
-            status_sendf("error", "copying the workspace back: %s", strerror(errno));
+        if (ws < 0 || tree_clear(host_ws, 0) < 0) {
+            status_sendf("error", "clearing the host workspace: %s", strerror(errno));
+        } else if (tree_copy(ws, host_ws, &back) < 0) {
+            int saved = errno;
+            tree_clear(host_ws, 0);
+            if (back.over)
+                status_sendf("copyback", "%s %llu %u", back.over, back.bytes, back.entries);
+            else
+                status_sendf("error", "copying the workspace back: %s", strerror(saved));
+        }
+        skipped = back.skipped;
     }
     if (skipped) status_sendf("skipped", "%u", skipped);
     if (killed)

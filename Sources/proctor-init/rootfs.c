@@ -96,7 +96,9 @@ static int do_op(const struct config *cfg, const struct mount_op *op) {
     }
     case OP_PROC:
         if (under_root(cfg, op->a, dst, sizeof dst) < 0 || make_mountpoint(dst, 1) < 0) return -1;
-        if (mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) return -1;
+        /* hidepid=2: the program sees its own processes only, not init's
+         * (root's) details, command line or mount table. */
+        if (mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0) return -1;
         /* Kernel knobs stay readable but never writable from inside. */
         char sys[4200];
         snprintf(sys, sizeof sys, "%s/sys", dst);

@@ -69,4 +69,47 @@ import Testing
         stray.waitUntilExit()
         #expect(stray.terminationReason == .uncaughtSignal)
     }
+
+    @Test func nonDumpableStrayOfTheSlotUidIsSwept() async throws {
+        // A non-dumpable process shows root as the owner of its /proc files
+        // (and, on most kernels, of /proc/PID itself); it is still found, by
+        // its credentials.
+        let slot = Harness.slot()
+        let uid = Harness.sandbox.uid(forSlot: slot)
+        let stray = Process()
+        stray.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        stray.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/usr/bin/python3", "-c",
+                           "import ctypes, time; ctypes.CDLL(None).prctl(4, 0); print('hidden', flush=True); time.sleep(1000)"]
+        let out = Foundation.Pipe()
+        stray.standardOutput = out
+        try stray.run()
+        defer { if stray.isRunning { stray.terminate() } }
+        _ = out.fileHandleForReading.availableData  // "hidden": it is non-dumpable now
+        var st = stat()
+        #expect(stat("/proc/\(stray.processIdentifier)/status", &st) == 0 && st.st_uid == 0)
+        #expect(StraySweeper.sweep(uid: uid) == 1)
+        stray.waitUntilExit()
+        #expect(stray.terminationReason == .uncaughtSignal)
+    }
+
+    @Test func processesOfTheRunsPidNamespaceAreSweptWhateverTheirUid() async throws {
+        let stray = Process()
+        stray.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        stray.arguments = ["--pid", "--fork", "/bin/sleep", "1000"]
+        try stray.run()
+        defer { if stray.isRunning { stray.terminate() } }
+        var namespace: String?
+        var inside: Int32?
+        for _ in 0..<200 where inside == nil {
+            try await Task.sleep(for: .milliseconds(10))
+            let children = (try? String(contentsOfFile: "/proc/\(stray.processIdentifier)/task/\(stray.processIdentifier)/children", encoding: .utf8)) ?? ""
+            inside = children.split(separator: " ").first.flatMap { Int32($0) }
+        }
+        let sleeper = try #require(inside)
+        namespace = StraySweeper.pidNamespace(of: sleeper)
+        #expect(namespace != StraySweeper.pidNamespace(of: getpid()))
+        #expect(StraySweeper.sweep(uid: 4_000_000_000, pidNamespace: namespace) == 1)
+        stray.waitUntilExit()
+        #expect(kill(sleeper, 0) != 0)
+    }
 }

@@ -64,7 +64,14 @@ struct config {
     uid_t uid;
     gid_t gid;
     int loopback;
+    int inet;                     /* AF_INET and AF_INET6 sockets allowed */
     unsigned long long output_limit;
+    uid_t owner_uid;              /* who owns what the workspace copy-back writes */
+    gid_t owner_gid;
+    unsigned long long wall_ms;   /* the run's wall-clock limit: copy-back ends within it */
+    unsigned long long copy_bytes;   /* copy-back bounds; 0 means none */
+    unsigned copy_entries;
+    int copy_depth;
 };
 
 int config_read(int fd, struct config *cfg);
@@ -78,12 +85,32 @@ int rootfs_build(const struct config *cfg);
 int rootfs_enter(const struct config *cfg);
 int loopback_up(void);
 
-/* workspace.c: regular files and directories only; returns -1 with errno. */
-int tree_copy(int src_dir, int dst_dir, uid_t uid, gid_t gid, int depth, unsigned *skipped);
+/* workspace.c: copies regular files and directories only. tree_copy returns
+ * -1 with errno on failure, or -1 with `over` naming the bound that stopped it
+ * ("bytes", "entries", "depth", "time", or "hostdisk" for a full host disk). */
+struct seen_link;
+struct tree_copy {
+    unsigned long long max_bytes; /* 0: no bound */
+    unsigned max_entries;         /* 0: no bound */
+    int max_depth;                /* 0: the built-in 64, past which it is an error */
+    long long deadline_ns;        /* CLOCK_MONOTONIC; 0: none */
+    uid_t uid;
+    gid_t gid;
+    int normalize;                /* modes 0644/0755 and depth as a bound (copy-back) */
+    unsigned long long bytes;     /* progress */
+    unsigned entries;
+    unsigned skipped;
+    const char *over;
+    int dst_root;                 /* internal: hard links already copied */
+    struct seen_link *links;
+    size_t nlinks, caplinks;
+};
+int tree_copy(int src_dir, int dst_dir, struct tree_copy *tc);
 int tree_clear(int dir, int depth);
+long long monotonic_ns(void);
 
 /* confine.c: runs in the forked child, never returns. */
-void confine_and_exec(const struct config *cfg, int in_fd, int out_fd, int err_fd,
+void confine_and_exec(const struct config *cfg, const int *cgroup_fds, int in_fd, int out_fd, int err_fd,
                       int error_pipe, void *seccomp_ctx) __attribute__((noreturn));
 void *seccomp_build(const struct config *cfg);
 
