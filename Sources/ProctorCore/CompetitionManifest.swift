@@ -57,6 +57,21 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
     public var nodeLabels: [String: String]?
     /// SHA-256 (hex) of every data file, by path relative to the directory.
     public var files: [String: String]
+    /// Who may read the grade stage's stdout and stderr. The grader reads the
+    /// private answers, so by default only admins may; `public` shows them to
+    /// the submitter too.
+    public var gradeLogs: LogVisibility?
+
+    /// Who may read a stage's logs.
+    public enum LogVisibility: String, Codable, Sendable {
+        /// Admins only (the default for the grade stage).
+        case `private`
+        /// The job's owner too.
+        case `public`
+    }
+
+    /// Whether the submitter may read the grade stage's logs.
+    public var gradeLogsArePublic: Bool { gradeLogs == .public }
 
     public init(id: String, version: String, title: String, description: String? = nil, acceptedFiles: [String],
                 run: [String], grade: [String], outputFile: String, maxOutputBytes: UInt64? = nil,
@@ -83,7 +98,7 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
         case id, version, title, description, run, grade, limits, gpus, files
         case acceptedFiles = "accepted_files", outputFile = "output_file", maxOutputBytes = "max_output_bytes"
         case gradeLimits = "grade_limits", defaultExpectedTime = "default_expected_time"
-        case maxExpectedTime = "max_expected_time", nodeLabels = "node_labels"
+        case maxExpectedTime = "max_expected_time", nodeLabels = "node_labels", gradeLogs = "grade_logs"
     }
 
     /// Problems with the manifest, each a sentence an operator can act on; empty when valid.

@@ -20,6 +20,26 @@ public struct Node: Codable, Sendable, Equatable {
     /// Infrastructure failures in a row on this node; past a bound it is taken
     /// out of rotation (drained) and reported.
     public var infrastructureFailures: Int = 0
+    /// Distinct users whose jobs failed in the current streak.
+    public var infrastructureFailureUsers: Set<Int64> = []
+    /// Failures of the current streak that the worker itself caused.
+    public var nodeFaults: Int = 0
+
+    /// The streak's users as stored: ",1,5," (each id between commas).
+    public static func failureUsers(fromColumn text: String) -> Set<Int64> {
+        Set(text.split(separator: ",").compactMap { Int64($0) })
+    }
+
+    /// Infrastructure failures in a row after which a node may leave the rotation.
+    public static let quarantineAfter = 3
+
+    /// Whether the current streak should take the node out of rotation: it is
+    /// long enough, and either the worker caused a failure itself or the
+    /// failures struck different users. One user's jobs failing again and
+    /// again says more about those jobs than about the node.
+    public var shouldLeaveRotation: Bool {
+        infrastructureFailures >= Self.quarantineAfter && (nodeFaults > 0 || infrastructureFailureUsers.count >= 2)
+    }
 
     public init(name: String, state: State, slots: Int, labels: [String: String], version: String, lastSeen: Date) {
         self.name = name

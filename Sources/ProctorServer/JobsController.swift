@@ -124,12 +124,19 @@ struct JobsController {
     }
 
     @Sendable func logs(_ request: Request, context: ProctorRequestContext) async throws -> Response {
-        let job = try await state.visibleJob(context.parameters.get("id") ?? "", to: try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
+        let job = try await state.visibleJob(context.parameters.get("id") ?? "", to: principal)
         let query = request.uri.queryParameters
         let stream = query["stream"].map(String.init) ?? "stdout"
         let stage = query["stage"].map(String.init) ?? "solution"
         guard ["stdout", "stderr"].contains(stream) else { throw Problem.badRequest("stream must be stdout or stderr") }
         guard ["solution", "grade"].contains(stage) else { throw Problem.badRequest("stage must be solution or grade") }
+        // The grader reads the private answers: what it prints is for admins
+        // unless the competition says otherwise.
+        if stage == "grade", !principal.isAdmin,
+            state.catalog.competition(job.competitionID, version: job.competitionVersion)?.manifest.gradeLogsArePublic != true {
+            throw Problem.forbidden("the grader's logs of \(job.competitionID) are for its organizers; your score and results are in the job itself")
+        }
         let path = JobPaths(dataDirectory: state.configuration.dataDirectory, jobID: job.id).log(stage: stage, stream: stream)
         guard let data = FileManager.default.contents(atPath: path) else {
             let why = job.state == .queued || job.state == .leased ? "the job has not started yet" : job.state.isTerminal ? "this stage did not run, or its logs were pruned" : "no output yet"

@@ -112,22 +112,23 @@ struct WorkerController {
         }
         if update.state == .queued { await doorbell.ring() }
         if update.state == .queued || update.state.isTerminal {
-            try await countOutcome(of: update, on: node, context: context)
+            try await countOutcome(of: update, job: job, on: node, context: context)
         }
         return try JSONResponse.make(["state": job.state.rawValue])
     }
 
-    /// Nodes whose jobs keep failing for infrastructure reasons leave the rotation.
-    static let quarantineAfter = 3
-
-    private func countOutcome(of update: JobUpdate, on node: String, context: ProctorRequestContext) async throws {
+    /// Nodes whose jobs keep failing for infrastructure reasons leave the
+    /// rotation, when the node itself is to blame (``Node/shouldLeaveRotation``).
+    private func countOutcome(of update: JobUpdate, job: Job, on node: String, context: ProctorRequestContext) async throws {
         let failed = update.state == .queued || update.error?.type == .infrastructure
-        guard let counted = try await state.store.recordNodeOutcome(name: node, infrastructureFailure: failed),
-            failed, counted.infrastructureFailures >= Self.quarantineAfter, counted.state == .active
+        let failure = failed ? NodeFailure(userID: job.userID, nodeFault: update.nodeFault ?? false) : nil
+        guard let counted = try await state.store.recordNodeOutcome(name: node, failure: failure),
+            failed, counted.shouldLeaveRotation, counted.state == .active
         else { return }
         _ = try await state.store.setNodeState(name: node, .draining)
         context.logger.error("node taken out of rotation", metadata: [
-            "node": "\(node)", "failures": "\(counted.infrastructureFailures)", "last": "\(update.reason)",
+            "node": "\(node)", "failures": "\(counted.infrastructureFailures)", "node_faults": "\(counted.nodeFaults)",
+            "users": "\(counted.infrastructureFailureUsers.count)", "last": "\(update.reason)",
         ])
     }
 

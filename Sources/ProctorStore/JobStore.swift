@@ -56,9 +56,14 @@ public struct JobUpdate: Codable, Sendable {
     public var score: Double?
     public var results: [JSONValue]?
     public var error: JobError?
+    /// The worker itself caused this failure (its files, its sandbox that
+    /// would not start, its GPUs, its copy of the data), as opposed to a
+    /// failure that followed what the job's program did. Only such failures,
+    /// or failures across different users' jobs, take a node out of rotation.
+    public var nodeFault: Bool?
 
     public init(state: JobState, reason: String, solutionReport: JSONValue? = nil, gradeReport: JSONValue? = nil,
-                score: Double? = nil, results: [JSONValue]? = nil, error: JobError? = nil) {
+                score: Double? = nil, results: [JSONValue]? = nil, error: JobError? = nil, nodeFault: Bool? = nil) {
         self.state = state
         self.reason = reason
         self.solutionReport = solutionReport
@@ -66,6 +71,20 @@ public struct JobUpdate: Codable, Sendable {
         self.score = score
         self.results = results
         self.error = error
+        self.nodeFault = nodeFault
+    }
+}
+
+/// One infrastructure failure on a node, as counted towards taking it out of rotation.
+public struct NodeFailure: Sendable {
+    /// The user whose job failed.
+    public var userID: Int64
+    /// Whether the worker itself caused it (see ``JobUpdate/nodeFault``).
+    public var nodeFault: Bool
+
+    public init(userID: Int64, nodeFault: Bool) {
+        self.userID = userID
+        self.nodeFault = nodeFault
     }
 }
 
@@ -153,9 +172,10 @@ public protocol JobStore: Sendable {
     /// Drains or resumes a node; `nil` if no such node. Resuming clears its
     /// infrastructure failure count.
     func setNodeState(name: String, _ state: Node.State) async throws -> Node?
-    /// Counts a job outcome on a node: an infrastructure failure adds one,
-    /// anything else resets the count. Returns the node as it now stands.
-    func recordNodeOutcome(name: String, infrastructureFailure: Bool) async throws -> Node?
+    /// Counts a job outcome on a node: an infrastructure failure adds one to
+    /// the streak (with its user and whether the node caused it), anything
+    /// else ends the streak. Returns the node as it now stands.
+    func recordNodeOutcome(name: String, failure: NodeFailure?) async throws -> Node?
 
     // Queue and accounting.
     func queueSnapshot() async throws -> QueueSnapshot

@@ -57,6 +57,8 @@ extension PostgresStore {
             slots: try r["slots"].decode(Int.self), labels: JSONColumn.decode([String: String].self, try r["labels"].decode(String.self)) ?? [:],
             version: try r["version"].decode(String.self), lastSeen: Date(timeIntervalSince1970: try r["last_seen"].decode(Double.self)))
         node.infrastructureFailures = try r["infra_failures"].decode(Int.self)
+        node.infrastructureFailureUsers = Node.failureUsers(fromColumn: try r["infra_failure_users"].decode(String.self))
+        node.nodeFaults = try r["infra_node_faults"].decode(Int.self)
         return node
     }
 

@@ -301,14 +301,26 @@ public final class PostgresStore: JobStore {
 
     public func setNodeState(name: String, _ state: Node.State) async throws -> Node? {
         try await rows("""
-            UPDATE nodes SET state = \(state.rawValue), infra_failures = CASE WHEN \(state.rawValue) = 'active' THEN 0 ELSE infra_failures END
+            UPDATE nodes SET state = \(state.rawValue),
+                infra_failures = CASE WHEN \(state.rawValue) = 'active' THEN 0 ELSE infra_failures END,
+                infra_node_faults = CASE WHEN \(state.rawValue) = 'active' THEN 0 ELSE infra_node_faults END,
+                infra_failure_users = CASE WHEN \(state.rawValue) = 'active' THEN '' ELSE infra_failure_users END
             WHERE name = \(name) RETURNING *
             """).first.map(Self.node)
     }
 
-    public func recordNodeOutcome(name: String, infrastructureFailure: Bool) async throws -> Node? {
-        try await rows("""
-            UPDATE nodes SET infra_failures = CASE WHEN \(infrastructureFailure) THEN infra_failures + 1 ELSE 0 END
+    public func recordNodeOutcome(name: String, failure: NodeFailure?) async throws -> Node? {
+        guard let failure else {
+            return try await rows("""
+                UPDATE nodes SET infra_failures = 0, infra_node_faults = 0, infra_failure_users = '' WHERE name = \(name) RETURNING *
+                """).first.map(Self.node)
+        }
+        let token = ",\(failure.userID),", appended = "\(failure.userID),"
+        let fault = failure.nodeFault ? 1 : 0
+        return try await rows("""
+            UPDATE nodes SET infra_failures = infra_failures + 1, infra_node_faults = infra_node_faults + \(fault),
+                infra_failure_users = CASE WHEN strpos(infra_failure_users, \(token)) > 0 THEN infra_failure_users
+                    WHEN infra_failure_users = '' THEN \(token) ELSE infra_failure_users || \(appended) END
             WHERE name = \(name) RETURNING *
             """).first.map(Self.node)
     }

@@ -79,6 +79,10 @@ enum SQLiteSchema {
         migrator.registerMigration("v3: node failure counts") { db in
             try db.execute(sql: "ALTER TABLE nodes ADD COLUMN infra_failures INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v4: who a node's failures struck") { db in
+            try db.execute(sql: "ALTER TABLE nodes ADD COLUMN infra_failure_users TEXT NOT NULL DEFAULT ''")
+            try db.execute(sql: "ALTER TABLE nodes ADD COLUMN infra_node_faults INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

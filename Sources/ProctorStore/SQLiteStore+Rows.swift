@@ -48,6 +48,8 @@ extension SQLiteStore {
                         labels: JSONColumn.decode([String: String].self, row["labels"]) ?? [:], version: row["version"],
                         lastSeen: Date(timeIntervalSince1970: row["last_seen"]))
         node.infrastructureFailures = row["infra_failures"]
+        node.infrastructureFailureUsers = Node.failureUsers(fromColumn: row["infra_failure_users"])
+        node.nodeFaults = row["infra_node_faults"]
         return node
     }
 

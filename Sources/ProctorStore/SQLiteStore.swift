@@ -274,18 +274,32 @@ public struct SQLiteStore: JobStore {
         try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM nodes ORDER BY name").map(Self.node) }
     }
 
-    public func recordNodeOutcome(name: String, infrastructureFailure: Bool) async throws -> Node? {
+    public func recordNodeOutcome(name: String, failure: NodeFailure?) async throws -> Node? {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE nodes SET infra_failures = CASE WHEN ? THEN infra_failures + 1 ELSE 0 END WHERE name = ?",
-                           arguments: [infrastructureFailure, name])
+            if let failure {
+                let token = ",\(failure.userID),"
+                try db.execute(sql: """
+                    UPDATE nodes SET infra_failures = infra_failures + 1, infra_node_faults = infra_node_faults + ?,
+                        infra_failure_users = CASE WHEN instr(infra_failure_users, ?) > 0 THEN infra_failure_users
+                            WHEN infra_failure_users = '' THEN ? ELSE infra_failure_users || ? END
+                    WHERE name = ?
+                    """, arguments: [failure.nodeFault ? 1 : 0, token, token, "\(failure.userID),", name])
+            } else {
+                try db.execute(sql: "UPDATE nodes SET infra_failures = 0, infra_node_faults = 0, infra_failure_users = '' WHERE name = ?",
+                               arguments: [name])
+            }
             return try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [name]).map(Self.node)
         }
     }
 
     public func setNodeState(name: String, _ state: Node.State) async throws -> Node? {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE nodes SET state = ?, infra_failures = CASE WHEN ? = 'active' THEN 0 ELSE infra_failures END WHERE name = ?",
-                           arguments: [state.rawValue, state.rawValue, name])
+            if state == .active {
+                try db.execute(sql: "UPDATE nodes SET state = 'active', infra_failures = 0, infra_node_faults = 0, infra_failure_users = '' WHERE name = ?",
+                               arguments: [name])
+            } else {
+                try db.execute(sql: "UPDATE nodes SET state = ? WHERE name = ?", arguments: [state.rawValue, name])
+            }
             return try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE name = ?", arguments: [name]).map(Self.node)
         }
     }

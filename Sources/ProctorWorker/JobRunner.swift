@@ -19,7 +19,7 @@ struct JobRunner {
             try prepare(paths: paths, job: job)
         } catch {
             return JobUpdate(state: .errored, reason: "preparing the job's files failed",
-                             error: JobError(.infrastructure, "the worker could not prepare the job's files: \(error)"))
+                             error: JobError(.infrastructure, "the worker could not prepare the job's files: \(error)"), nodeFault: true)
         }
 
         // Stage 1: the solution.
@@ -29,10 +29,10 @@ struct JobRunner {
         } catch is CancellationError {
             return JobUpdate(state: .cancelled, reason: "cancelled while running", error: JobError(.cancelled, "cancelled while the solution ran"))
         } catch {
-            return infrastructure("the sandbox could not start the solution: \(error)")
+            return infrastructure("the sandbox could not start the solution: \(error)", nodeFault: true)
         }
         let solutionJSON = Self.json(solution)
-        if let failure = Self.solutionFailure(solution.verdict, stderrPath: paths.log(stage: "solution", stream: "stderr")) {
+        if let failure = Self.solutionFailure(solution, stderrPath: paths.log(stage: "solution", stream: "stderr")) {
             if failure.type == .infrastructure { return infrastructure(failure.message, solution: solutionJSON) }
             let state: JobState = failure.type == .solutionTimedOut ? .timedOut : .failed
             return JobUpdate(state: state, reason: failure.message, solutionReport: solutionJSON, error: failure)
@@ -49,7 +49,7 @@ struct JobRunner {
                 try FileManager.default.createDirectory(atPath: paths.gradeWorkspace, withIntermediateDirectories: true)
                 try FileManager.default.copyItem(atPath: output, toPath: paths.gradeWorkspace + "/" + competition.manifest.outputFile)
             } catch {
-                return infrastructure("copying the output file for the grader failed: \(error)", solution: solutionJSON)
+                return infrastructure("copying the output file for the grader failed: \(error)", solution: solutionJSON, nodeFault: true)
             }
         }
 
@@ -61,7 +61,7 @@ struct JobRunner {
             return JobUpdate(state: .cancelled, reason: "cancelled while grading", solutionReport: solutionJSON,
                              error: JobError(.cancelled, "cancelled while grading"))
         } catch {
-            return infrastructure("the sandbox could not start the grader: \(error)", solution: solutionJSON)
+            return infrastructure("the sandbox could not start the grader: \(error)", solution: solutionJSON, nodeFault: true)
         }
         let gradeJSON = Self.json(grade)
         guard grade.verdict == .exited(code: 0) else {
@@ -86,9 +86,13 @@ struct JobRunner {
         }
     }
 
-    private func infrastructure(_ message: String, solution: JSONValue? = nil) -> JobUpdate {
-        logger.error("infrastructure failure", metadata: ["why": "\(message)"])
-        return JobUpdate(state: .errored, reason: message, solutionReport: solution, error: JobError(.infrastructure, message))
+    /// A failure that is not the user's. `nodeFault` says the worker caused it
+    /// itself; a sandbox error after the program started may have followed
+    /// what the program did, and is not counted against the node alone.
+    private func infrastructure(_ message: String, solution: JSONValue? = nil, nodeFault: Bool = false) -> JobUpdate {
+        logger.error("infrastructure failure", metadata: ["why": "\(message)", "node_fault": "\(nodeFault)"])
+        return JobUpdate(state: .errored, reason: message, solutionReport: solution, error: JobError(.infrastructure, message),
+                         nodeFault: nodeFault)
     }
 
     /// A fresh solution workspace holding only the submitted file.
@@ -103,7 +107,8 @@ struct JobRunner {
     }
 
     /// Why the solution stage failed, in words for the person who wrote it; `nil` if it succeeded.
-    static func solutionFailure(_ verdict: Verdict, stderrPath: String) -> JobError? {
+    static func solutionFailure(_ report: RunReport, stderrPath: String) -> JobError? {
+        let verdict = report.verdict
         let stderrNote: String
         if let attributes = try? FileManager.default.attributesOfItem(atPath: stderrPath), (attributes[.size] as? NSNumber)?.intValue ?? 0 > 0 {
             stderrNote = "; see its stderr log"
@@ -125,6 +130,9 @@ struct JobRunner {
             case .output: return JobError(.solutionLimitExceeded, "your solution printed more output than allowed")
             case .disk: return JobError(.solutionLimitExceeded, "your solution filled its disk space (/tmp or /workspace)")
             case .vram: return JobError(.solutionLimitExceeded, "your solution used more GPU memory than allowed")
+            case .workspace:
+                let why = report.notes?.first.map { ": " + $0 } ?? ""
+                return JobError(.solutionLimitExceeded, "your solution left more in /workspace than can be returned\(why)")
             }
         case .internalError(let message): return JobError(.infrastructure, message)
         }

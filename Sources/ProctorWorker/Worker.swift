@@ -125,25 +125,25 @@ public final class Worker: Service, Sendable {
         logger[metadataKey: "request"] = "\(job.requestID)"
         guard let competition = catalog.competition(job.competitionID, version: job.competitionVersion), competition.isEnabled else {
             await finish(job, JobUpdate(state: .errored, reason: "competition version unavailable",
-                                        error: JobError(.infrastructure, "competition \(job.competitionID) version \(job.competitionVersion) is not available on this worker")), logger: logger)
+                                        error: JobError(.infrastructure, "competition \(job.competitionID) version \(job.competitionVersion) is not available on this worker"), nodeFault: true), logger: logger)
             return
         }
         if let problem = catalog.verifyData(of: competition) {
-            await finish(job, JobUpdate(state: .errored, reason: problem, error: JobError(.infrastructure, problem)), logger: logger)
+            await finish(job, JobUpdate(state: .errored, reason: problem, error: JobError(.infrastructure, problem), nodeFault: true), logger: logger)
             return
         }
         do {
             try await broker.fetchSubmission(job, into: JobPaths(dataDirectory: configuration.dataDirectory, jobID: job.id))
         } catch {
             await finish(job, JobUpdate(state: .errored, reason: "fetching the submission failed",
-                                        error: JobError(.infrastructure, "the worker could not fetch the submission: \(error)")), logger: logger)
+                                        error: JobError(.infrastructure, "the worker could not fetch the submission: \(error)"), nodeFault: true), logger: logger)
             return
         }
         var assigned: [GPU] = []
         if let needed = competition.manifest.gpus, needed > 0 {
             guard let taken = await gpus?.take(needed) else {
                 await finish(job, JobUpdate(state: .errored, reason: "no healthy GPU free",
-                                            error: JobError(.infrastructure, "this node had no \(needed) healthy, idle GPU(s) for the job")), logger: logger)
+                                            error: JobError(.infrastructure, "this node had no \(needed) healthy, idle GPU(s) for the job"), nodeFault: true), logger: logger)
                 return
             }
             assigned = taken
@@ -170,7 +170,8 @@ public final class Worker: Service, Sendable {
                 // A GPU that went bad during the job makes its failure ours, not the user's.
                 logger.error("GPU failed during a job", metadata: ["problems": "\(failed)"])
                 update = JobUpdate(state: .errored, reason: "GPU failure: " + failed.joined(separator: "; "),
-                                   error: JobError(.infrastructure, "a GPU failed while the job ran: " + failed.joined(separator: "; ")))
+                                   error: JobError(.infrastructure, "a GPU failed while the job ran: " + failed.joined(separator: "; ")),
+                                   nodeFault: true)
             }
         }
         await finish(job, update, logger: logger)
@@ -200,7 +201,7 @@ public final class Worker: Service, Sendable {
         var update = update
         // An infrastructure failure is not the user's: retry it, up to a bound.
         if update.state == .errored, update.error?.type == .infrastructure, job.attempts < configuration.maxAttempts {
-            update = JobUpdate(state: .queued, reason: "retrying after an infrastructure failure: \(update.reason)")
+            update = JobUpdate(state: .queued, reason: "retrying after an infrastructure failure: \(update.reason)", nodeFault: update.nodeFault)
         }
         do {
             try await broker.publishLogs(job, from: JobPaths(dataDirectory: configuration.dataDirectory, jobID: job.id))
