@@ -30,12 +30,15 @@ struct CgroupV1: ControlGroup {
         ([memory, pids, cpuacct] + optional).map { $0 + "/cgroup.procs" }
     }
 
-    /// Each run gets its cgroups made anew: whatever the last run left charged
-    /// (page cache, tmpfs pages, kernel memory) moves to the parent with the
-    /// old cgroup, and every counter starts from zero.
+    /// Each run gets its memory cgroup made anew: whatever the last run left
+    /// charged (page cache, tmpfs pages, kernel memory) moves to the parent
+    /// with the old cgroup, so neither its limit nor its peak starts from what
+    /// another run used. The other controllers' counters are reset or read as
+    /// baselines.
     mutating func prepare(limits: Limits, devices allowed: [DeviceNumber]) throws {
-        for path in [memory, pids, cpuacct] + optional {
-            try ControlFile.recreateDirectory(path)
+        try ControlFile.recreateDirectory(memory)
+        for path in [pids, cpuacct] + optional {
+            try ControlFile.makeDirectories(path)
         }
         if let devices {
             // Deny everything, then allow the standard nodes and the run's own devices.

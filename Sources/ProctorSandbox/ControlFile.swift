@@ -53,6 +53,8 @@ enum ControlFile {
 
     /// Creates a directory and its missing parents (mode 0755).
     static func makeDirectories(_ path: String) throws {
+        // Usually only the last component (or nothing) is missing.
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
         var current = ""
         for component in path.split(separator: "/") {
             current += "/" + component

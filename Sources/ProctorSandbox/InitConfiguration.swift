@@ -8,7 +8,7 @@ struct InitConfiguration {
     var tokens: [String] = []
 
     /// Everything init needs for `spec` in slot `identity`, root mounted on `rootDirectory`.
-    init(spec: SandboxSpec, uid: UInt32, gid: UInt32, rootDirectory: String, cgroupProcs: [String]) {
+    init(spec: SandboxSpec, uid: UInt32, gid: UInt32, rootDirectory: String, cgroupProcs: [String]) throws {
         add("root", rootDirectory)
         add("uid", String(uid))
         add("gid", String(gid))
@@ -27,7 +27,7 @@ struct InitConfiguration {
         for (name, value) in [("nofile", limits.openFiles), ("fsize", limits.fileSize), ("stack", limits.stack), ("core", 0)] {
             add("rlimit", name, String(value))
         }
-        for name in SeccompPolicy.denied { add("deny", name) }
+        add("seccomp", Self.hex(try SeccompFilter.program(for: spec.network)))
         for step in MountPlan(uid: uid, gid: gid).steps(for: spec) { tokens += step.tokens }
     }
 
@@ -51,6 +51,14 @@ struct InitConfiguration {
     static let copyBackGrace = 1.0
 
     private mutating func add(_ values: String...) { tokens += values }
+
+    private static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes { out += [digits[Int(byte >> 4)], digits[Int(byte & 15)]] }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     /// The bytes to write: every token followed by a NUL.
     var bytes: [UInt8] {

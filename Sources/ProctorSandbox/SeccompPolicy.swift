@@ -1,9 +1,8 @@
 /// The system calls a sandboxed program is refused (with EPERM). Calls that
 /// only a privileged process could use are listed too: the filter is a second
 /// wall behind the missing capabilities. Names unknown to the running
-/// architecture are skipped by the C side. `clone` with namespace flags is
-/// refused and `clone3` answers ENOSYS, both in C; so are the socket families
-/// outside the allow-list (EAFNOSUPPORT) and every non-default `personality`.
+/// architecture are skipped. ``SeccompFilter`` adds the rules with arguments
+/// (clone flags, socket families, personality) and compiles the program.
 enum SeccompPolicy {
     static let denied = [
         // Debugging and reading other processes.

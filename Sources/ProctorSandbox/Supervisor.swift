@@ -44,7 +44,7 @@ struct Supervisor: ~Copyable {
         config.closeRead()
         status.closeWrite()
         control.closeRead()
-        let initConfiguration = InitConfiguration(
+        let initConfiguration = try InitConfiguration(
             spec: spec, uid: uid, gid: uid, rootDirectory: sandbox.configuration.stateDirectory + "/root",
             cgroupProcs: group.procsFiles)
         _ = writeAll(config.writeEnd, initConfiguration.bytes)
@@ -55,7 +55,10 @@ struct Supervisor: ~Copyable {
         helper.wait()
         control.closeWrite()
         _ = group.killAll(timeout: 2)
-        StraySweeper.sweep(uid: uid, pidNamespace: watch.pidNamespace)
+        // Once init has exited the kernel has killed and reaped every process
+        // of its pid namespace, so the namespace only needs a scan when init
+        // had to be killed from outside; the slot's uid is checked always.
+        StraySweeper.sweep(uid: uid, pidNamespace: watch.forced ? watch.pidNamespace : nil)
         return watch.report(usage: group.usage())
     }
 }

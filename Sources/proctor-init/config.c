@@ -32,6 +32,29 @@ static int number(const char *s, unsigned long long *out) {
     return 0;
 }
 
+static int nibble(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* Decodes lower-case hex into a new buffer: the seccomp program, whole
+ * sock_filter instructions (8 bytes each). */
+static int hex_decode(const char *hex, unsigned char **out, size_t *len) {
+    size_t n = strlen(hex);
+    if (n == 0 || n % 16) return -1;
+    unsigned char *bytes = malloc(n / 2);
+    if (!bytes) return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) { free(bytes); return -1; }
+        bytes[i] = (unsigned char)(hi << 4 | lo);
+    }
+    *out = bytes;
+    *len = n / 2;
+    return 0;
+}
+
 static int rlimit_resource(const char *name) {
     if (!strcmp(name, "nofile")) return RLIMIT_NOFILE;
     if (!strcmp(name, "fsize")) return RLIMIT_FSIZE;
@@ -78,9 +101,9 @@ int config_read(int fd, struct config *cfg) {
         } else if (!strcmp(key, "cgroup")) {
             if (cfg->ncgroups >= 16) goto bad;
             NEED(cfg->cgroups[cfg->ncgroups]); cfg->ncgroups++;
-        } else if (!strcmp(key, "deny")) {
-            if (cfg->ndeny >= MAX_ITEMS) goto bad;
-            NEED(cfg->deny[cfg->ndeny]); cfg->ndeny++;
+        } else if (!strcmp(key, "seccomp")) {
+            NEED(v1);
+            if (hex_decode(v1, &cfg->seccomp, &cfg->seccomp_len) < 0) goto bad;
         } else if (!strcmp(key, "root")) { NEED(cfg->root);
         } else if (!strcmp(key, "workspace")) { NEED(cfg->workspace);
         } else if (!strcmp(key, "hostname")) { NEED(cfg->hostname);
@@ -137,7 +160,7 @@ int config_read(int fd, struct config *cfg) {
         }
     }
 #undef NEED
-    if (cfg->argc == 0 || !cfg->root) goto bad;
+    if (cfg->argc == 0 || !cfg->root || !cfg->seccomp) goto bad;
     return 0;
 bad:
     errno = EINVAL;

@@ -9,85 +9,15 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <sched.h>
-#include <seccomp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-/* Namespace flags a sandboxed clone() may never ask for. */
-#define NAMESPACE_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | \
-                         CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME)
-
-void *seccomp_build(const struct config *cfg) {
-    /* Non-native architectures (the i386 ABI on x86-64) are killed by default. */
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx) return NULL;
-    for (int i = 0; i < cfg->ndeny; i++) {
-        int nr = seccomp_syscall_resolve_name(cfg->deny[i]);
-        if (nr == __NR_SCMP_ERROR) continue;
-        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0) < 0) goto fail;
-    }
-    /* clone() with any namespace flag fails; clone3 passes flags in memory the
-     * filter cannot read, so it answers ENOSYS and libc falls back to clone(). */
-    for (unsigned long bit = 1; bit; bit <<= 1) {
-        if (!(bit & NAMESPACE_FLAGS)) continue;
-        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-                             SCMP_A0(SCMP_CMP_MASKED_EQ, bit, bit)) < 0)
-            goto fail;
-    }
-    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0) goto fail;
-
-    /* Socket families are an allow-list: AF_UNIX always, AF_INET and AF_INET6
-     * only where the network mode gives the run a network. Everything else
-     * (AF_VSOCK, AF_NETLINK, AF_PACKET, ...) reaches past the namespaces or
-     * into the kernel. Each rule compares the whole 64-bit register, so no
-     * high bits can smuggle a family past it. */
-    int deny_socket[] = { 0, 3, 4, 5, 6, 7, 8, 9 };
-    for (size_t i = 0; i < sizeof deny_socket / sizeof *deny_socket; i++) {
-        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-                             SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)deny_socket[i])) < 0)
-            goto fail;
-    }
-    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-                         SCMP_A0(SCMP_CMP_GE, (scmp_datum_t)AF_INET6 + 1)) < 0)
-        goto fail;
-    if (!cfg->inet) {
-        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-                             SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)AF_INET)) < 0 ||
-            seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-                             SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)AF_INET6)) < 0)
-            goto fail;
-    }
-    /* socketpair only makes sense for AF_UNIX. */
-    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socketpair), 1,
-                         SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)AF_UNIX)) < 0)
-        goto fail;
-    /* personality: only the default (0) and the query (0xffffffff); no
-     * ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC or other execution domain. A rule
-     * holds one comparison per argument, so "neither 0 nor all ones" is
-     * spelled bit by bit: some bit i set while bit 31 is clear, or bit 31 set
-     * while some bit i is clear; and nothing above 32 bits. */
-    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
-                         SCMP_A0(SCMP_CMP_GT, 0xffffffffULL)) < 0)
-        goto fail;
-    for (int i = 0; i < 31; i++) {
-        scmp_datum_t bit = 1ULL << i, top = 1ULL << 31;
-        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
-                             SCMP_A0(SCMP_CMP_MASKED_EQ, bit | top, bit)) < 0 ||
-            seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
-                             SCMP_A0(SCMP_CMP_MASKED_EQ, bit | top, top)) < 0)
-            goto fail;
-    }
-    return ctx;
-fail:
-    seccomp_release(ctx);
-    return NULL;
-}
 
 static void fail(int error_pipe, const char *what) {
     char msg[300];
@@ -139,7 +69,7 @@ static int write_text(const char *path, const char *text) {
 }
 
 void confine_and_exec(const struct config *cfg, const int *cgroup_fds, int in_fd, int out_fd, int err_fd,
-                      int error_pipe, void *seccomp_ctx) {
+                      int error_pipe) {
     /* Into the run's cgroups first, so everything the program does from here
      * is charged there and limited; then a cgroup namespace rooted at them. */
     for (int i = 0; i < cfg->ncgroups; i++) {
@@ -182,7 +112,9 @@ void confine_and_exec(const struct config *cfg, const int *cgroup_fds, int in_fd
     memset(none, 0, sizeof none);
     if (syscall(SYS_capset, &header, none) < 0) fail(error_pipe, "capset");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(error_pipe, "no_new_privs");
-    if (seccomp_ctx && seccomp_load((scmp_filter_ctx)seccomp_ctx) < 0) fail(error_pipe, "seccomp");
+    struct sock_fprog program = { (unsigned short)(cfg->seccomp_len / sizeof(struct sock_filter)),
+                                  (struct sock_filter *)cfg->seccomp };
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) < 0) fail(error_pipe, "seccomp");
     exec_program(cfg, error_pipe);
     _exit(127);
 }

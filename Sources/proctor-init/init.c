@@ -104,11 +104,6 @@ void init_main(const struct config *cfg, int out_w, int err_w) {
         status_sendf("error", "bringing up loopback: %s", strerror(errno));
         die();
     }
-    void *filter = seccomp_build(cfg);
-    if (!filter) {
-        status_send("error", "building the seccomp filter failed");
-        die();
-    }
 
     sigset_t mask;
     sigemptyset(&mask);
@@ -134,7 +129,7 @@ void init_main(const struct config *cfg, int out_w, int err_w) {
     }
     if (child == 0) {
         close(errpipe[0]);
-        confine_and_exec(cfg, cgroup_fds, 0, out_w, err_w, errpipe[1], filter);
+        confine_and_exec(cfg, cgroup_fds, 0, out_w, err_w, errpipe[1]);
     }
     close(errpipe[1]);
     close(out_w);

@@ -28,9 +28,13 @@ static int under_root(const struct config *cfg, const char *path, char *out, siz
     return 0;
 }
 
-/* Makes every directory of path (inside the new root) that is missing. */
+/* Makes every directory of path (inside the new root) that is missing. The
+ * first `skip` bytes name the root itself, which exists: starting below it
+ * saves a failing mkdir per component of the root's path on every step. */
+static size_t skip;
+
 static int make_parents(char *path) {
-    for (char *p = path + 1; *p; p++) {
+    for (char *p = path + (skip ? skip + 1 : 1); *p; p++) {
         if (*p != '/') continue;
         *p = '\0';
         int r = mkdir(path, 0755);
@@ -110,6 +114,7 @@ static int do_op(const struct config *cfg, const struct mount_op *op) {
 }
 
 int rootfs_build(const struct config *cfg) {
+    skip = strlen(cfg->root);
     /* Nothing we mount may propagate back to the host. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         status_sendf("error", "making mounts private: %s", strerror(errno));

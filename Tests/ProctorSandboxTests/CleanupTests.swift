@@ -70,26 +70,28 @@ import Testing
         #expect(stray.terminationReason == .uncaughtSignal)
     }
 
-    @Test func nonDumpableStrayOfTheSlotUidIsSwept() async throws {
-        // A non-dumpable process shows root as the owner of its /proc files
-        // (and, on most kernels, of /proc/PID itself); it is still found, by
-        // its credentials.
+    @Test func nonDumpableProcessOfARunsPidNamespaceIsSwept() async throws {
+        // A non-dumpable process's /proc files are root's whatever its uid; it
+        // is found by the pid namespace it cannot leave.
         let slot = Harness.slot()
         let uid = Harness.sandbox.uid(forSlot: slot)
         let stray = Process()
-        stray.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        stray.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/usr/bin/python3", "-c",
-                           "import ctypes, time; ctypes.CDLL(None).prctl(4, 0); print('hidden', flush=True); time.sleep(1000)"]
+        stray.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        stray.arguments = ["--pid", "--fork", "/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/usr/bin/python3", "-c",
+                           "import ctypes, os, time; ctypes.CDLL(None).prctl(4, 0); print(os.getpid(), flush=True); time.sleep(1000)"]
         let out = Foundation.Pipe()
         stray.standardOutput = out
         try stray.run()
         defer { if stray.isRunning { stray.terminate() } }
-        _ = out.fileHandleForReading.availableData  // "hidden": it is non-dumpable now
+        _ = out.fileHandleForReading.availableData  // it is non-dumpable now
+        let children = try String(contentsOfFile: "/proc/\(stray.processIdentifier)/task/\(stray.processIdentifier)/children", encoding: .utf8)
+        let hidden = try #require(children.split(separator: " ").first.flatMap { Int32($0) })
         var st = stat()
-        #expect(stat("/proc/\(stray.processIdentifier)/status", &st) == 0 && st.st_uid == 0)
-        #expect(StraySweeper.sweep(uid: uid) == 1)
+        #expect(stat("/proc/\(hidden)/status", &st) == 0 && st.st_uid == 0)
+        let namespace = try #require(StraySweeper.pidNamespace(of: hidden))
+        #expect(StraySweeper.sweep(uid: 4_000_000_000, pidNamespace: namespace) == 1)
         stray.waitUntilExit()
-        #expect(stray.terminationReason == .uncaughtSignal)
+        #expect(kill(hidden, 0) != 0)
     }
 
     @Test func processesOfTheRunsPidNamespaceAreSweptWhateverTheirUid() async throws {

@@ -32,6 +32,20 @@ import Testing
         #expect(run.report.verdict == .limitExceeded(.memory))
     }
 
+    @Test func onlyTheProgramsProcessesAreInTheRunsCgroups() async throws {
+        // What the OOM killer of the run's memory cgroup can choose from.
+        let slot = Harness.slot()
+        let run = Task { try await Harness.run("sleep 1 & sleep 1; wait") { _ in } configure: { $0.slot = slot } }
+        let group = try CgroupHierarchy.detect().group(slot: slot)
+        var members: [String] = []
+        for _ in 0..<100 where members.count < 3 {
+            try await Task.sleep(for: .milliseconds(20))
+            members = group.processes().compactMap { ControlFile.read("/proc/\($0)/comm")?.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+        #expect(members.sorted() == ["sh", "sleep", "sleep"])
+        #expect(try await run.value.report.verdict == .exited(code: 0))
+    }
+
     @Test func theProgramIsTheOOMKillersFirstChoice() async throws {
         let run = try await Harness.run("cat /proc/self/oom_score_adj")
         #expect(run.stdout == "1000\n")

@@ -12,6 +12,9 @@
  * reaps, and on the program's end or a kill request kills every process of
  * the namespace, copies the workspace back and reports the wait status.
  *
+ * The seccomp program arrives compiled (the supervisor builds it once with
+ * libseccomp); the child loads it as the last step before execve().
+ *
  * Only the code in confine.c runs between fork() and execve() in the child that
  * becomes the user's program. Init is single-threaded, so that child may use
  * libc freely (no lock can be held by another thread at fork).
@@ -55,8 +58,8 @@ struct config {
     int nops;
     struct rlimit_item rlimits[16];
     int nrlimits;
-    const char *deny[MAX_ITEMS];
-    int ndeny;
+    unsigned char *seccomp;       /* raw BPF (struct sock_filter[]), decoded from hex */
+    size_t seccomp_len;           /* in bytes, a multiple of 8 */
     const char *root;       /* host directory the new root tmpfs is mounted on */
     const char *workspace;  /* host directory seeded into /workspace, or NULL */
     const char *hostname;
@@ -111,8 +114,7 @@ long long monotonic_ns(void);
 
 /* confine.c: runs in the forked child, never returns. */
 void confine_and_exec(const struct config *cfg, const int *cgroup_fds, int in_fd, int out_fd, int err_fd,
-                      int error_pipe, void *seccomp_ctx) __attribute__((noreturn));
-void *seccomp_build(const struct config *cfg);
+                      int error_pipe) __attribute__((noreturn));
 
 /* init.c: pid 1 of the sandbox, never returns. */
 void init_main(const struct config *cfg, int out_w, int err_w) __attribute__((noreturn));
