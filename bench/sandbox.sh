@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sandbox benchmark, one command: `bash bench/sandbox.sh [RUNS]` (as root).
 # (1) /bin/true under `proctor run` against a bare exec, bubblewrap and firejail;
-# (2) in one process, sandboxed runs against plain spawns; (3) kill latency.
+# (2) in one process, sandboxed runs against plain spawns; (3) kill latency;
+# (4) the cost of copying back a workspace of 1,000 small files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-200}
@@ -32,5 +33,5 @@ for name, r in results.items():
     print(f"  {name:11s} {r['mean']*1000:7.2f} ms ± {r['stddev']*1000:5.2f}   proctor/{name} = {proctor / r['mean']:.2f}x{failed}")
 PY
 
-echo "== (2) and (3)"
+echo "== (2), (3) and (4)"
 "$bin/sandbox-bench" "$runs"

@@ -76,3 +76,30 @@ for (name, command, adjust) in cases {
     let label = name.padding(toLength: 14, withPad: " ", startingAt: 0)
     print("  \(label) measured " + String(format: "%6.2f", inside) + " ms past the limit; run() returned " + String(format: "%6.2f", outside) + " ms past it")
 }
+
+// (4) What copying the workspace back costs: the same program leaving 1,000
+// small files in /workspace, with and without a host workspace to copy into.
+let makeFiles = ["/bin/sh", "-c", "i=0; while [ $i -lt 1000 ]; do echo $i > f$i; i=$((i+1)); done"]
+func timed(workspace: Bool, runs: Int) throws -> Double {
+    var total = 0.0
+    for _ in 0..<runs {
+        let directory = NSTemporaryDirectory() + "proctor-bench-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var spec = SandboxSpec(command: makeFiles, slot: 2)
+        if workspace { spec.workspace = directory }
+        let began = now()
+        let report = try sandbox.run(spec)
+        total += now() - began
+        guard report.verdict == .exited(code: 0) else { fatalError("copy-back: unexpected verdict \(report.verdict)") }
+        if workspace {
+            let count = try FileManager.default.contentsOfDirectory(atPath: directory).count
+            guard count == 1000 else { fatalError("copy-back: \(count) files came back") }
+        }
+    }
+    return total / Double(runs)
+}
+let without = try timed(workspace: false, runs: 20), with = try timed(workspace: true, runs: 20)
+print("workspace copy-back, 1,000 small files (mean of 20 runs):")
+print(String(format: "  without a workspace %7.2f ms/run", without * 1000))
+print(String(format: "  with copy-back      %7.2f ms/run   (copy-back %.2f ms, %.1f us per file)", with * 1000, (with - without) * 1000, (with - without) * 1000))
