@@ -84,7 +84,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Benchmarks: `bash bench/sandbox.sh`, `bash bench/service.sh`.
+        // Benchmarks: `bash bench/sandbox.sh`, `bash bench/service.sh`, `bash bench/scale.sh`, `bash bench/queue.sh`.
         .executableTarget(
             name: "sandbox-bench",
             dependencies: ["ProctorSandbox"],
@@ -107,6 +107,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "bench/scale-bench"
+        ),
+        .executableTarget(
+            name: "queue-bench",
+            dependencies: [
+                "ProctorServer", "ProctorClient", "ProctorStore", "ProctorCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/queue-bench"
         ),
         .testTarget(
             name: "ProctorSandboxTests",
