@@ -83,6 +83,9 @@ enum SQLiteSchema {
             try db.execute(sql: "ALTER TABLE nodes ADD COLUMN infra_failure_users TEXT NOT NULL DEFAULT ''")
             try db.execute(sql: "ALTER TABLE nodes ADD COLUMN infra_node_faults INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v5: queue and state counts kept by triggers") { db in
+            try db.execute(sql: QueueCounts.sqlite)
+        }
         return migrator
     }
 }

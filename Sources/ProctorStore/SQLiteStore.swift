@@ -168,16 +168,23 @@ public struct SQLiteStore: JobStore {
                       at: Date, leaseUntil: Date) async throws -> Job? {
         guard !competitions.isEmpty else { return nil }
         let placeholders = Array(repeating: "?", count: competitions.count).joined(separator: ",")
+        // The fair order (priority, least recent user, submission order) taken
+        // over each waiting user's own first job: as many candidates as users
+        // with queued jobs, however deep the queue.
         let sql = """
-            WITH busy AS (SELECT user_id, COUNT(*) AS n FROM jobs WHERE state IN ('leased', 'running') GROUP BY user_id)
-            SELECT j.* FROM jobs j JOIN users u ON u.id = j.user_id LEFT JOIN busy b ON b.user_id = j.user_id
-            WHERE j.state = 'queued' AND j.competition_id IN (\(placeholders)) AND COALESCE(b.n, 0) < ?
-              AND (? IS NULL OR j.expected_time <= ?)
+            WITH busy AS (SELECT user_id, COUNT(*) AS n FROM jobs WHERE state IN ('leased', 'running') GROUP BY user_id),
+            waiting AS (SELECT DISTINCT user_id FROM queue_counts WHERE n > 0),
+            heads AS (
+                SELECT (SELECT seq FROM jobs h WHERE h.user_id = w.user_id AND h.state = 'queued'
+                          AND h.competition_id IN (\(placeholders)) AND (? IS NULL OR h.expected_time <= ?)
+                        ORDER BY h.priority DESC, h.seq ASC LIMIT 1) AS seq
+                FROM waiting w LEFT JOIN busy b ON b.user_id = w.user_id WHERE COALESCE(b.n, 0) < ?)
+            SELECT j.* FROM heads JOIN jobs j ON j.seq = heads.seq JOIN users u ON u.id = j.user_id
             ORDER BY j.priority DESC, u.last_run_at ASC NULLS FIRST, j.seq ASC LIMIT 1
             """
         return try await pool.write { db in
-            let arguments = StatementArguments(competitions.sorted()) + StatementArguments([maxRunningPerUser])
-                + StatementArguments([maxExpectedTime, maxExpectedTime])
+            let arguments = StatementArguments(competitions.sorted()) + StatementArguments([maxExpectedTime, maxExpectedTime])
+                + StatementArguments([maxRunningPerUser])
             guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
             var job = Self.job(row)
             try db.execute(
@@ -308,7 +315,7 @@ public struct SQLiteStore: JobStore {
 
     public func queueSnapshot() async throws -> QueueSnapshot {
         try await pool.read { db in
-            let entries = try Row.fetchAll(db, sql: "SELECT user_id, priority, COUNT(*) AS n FROM jobs WHERE state = 'queued' GROUP BY user_id, priority")
+            let entries = try Row.fetchAll(db, sql: "SELECT user_id, priority, n FROM queue_counts WHERE n > 0")
                 .map { QueueSnapshot.Entry(userID: $0["user_id"], priority: $0["priority"], count: $0["n"]) }
             let running = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state IN ('leased', 'running')") ?? 0
             return QueueSnapshot(entries: entries, running: running)
@@ -328,8 +335,8 @@ public struct SQLiteStore: JobStore {
         try await pool.read { db in
             try Double.fetchOne(db, sql: """
                 SELECT AVG(finished_at - started_at) FROM (SELECT finished_at, started_at FROM jobs
-                WHERE started_at IS NOT NULL AND finished_at IS NOT NULL AND (? IS NULL OR competition_id = ?)
-                ORDER BY seq DESC LIMIT 50)
+                WHERE finished_at IS NOT NULL AND started_at IS NOT NULL AND (? IS NULL OR competition_id = ?)
+                ORDER BY finished_at DESC LIMIT 50)
                 """, arguments: [competitionID, competitionID])
         }
     }
@@ -337,7 +344,7 @@ public struct SQLiteStore: JobStore {
     public func stateCounts() async throws -> [JobState: Int] {
         try await pool.read { db in
             var counts: [JobState: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
+            for row in try Row.fetchAll(db, sql: "SELECT state, n FROM state_counts WHERE n > 0") {
                 if let state = JobState(rawValue: row["state"]) { counts[state] = row["n"] }
             }
             return counts

@@ -11,19 +11,25 @@ enum StoreKind: String, CaseIterable, Sendable {
 
     static var postgresURL: String? { ProcessInfo.processInfo.environment["PROCTOR_TEST_POSTGRES"] }
 
-    /// A fresh, empty store, or `nil` (with a recorded issue in CI) when
-    /// PostgreSQL is not configured.
-    func make() async throws -> (any JobStore)? {
+    /// The stores this run tests: SQLite always; PostgreSQL where it is
+    /// configured, and always under CI, where its absence fails the tests.
+    static var available: [StoreKind] {
+        postgresURL != nil || ProcessInfo.processInfo.environment["CI"] != nil ? allCases : [.sqlite]
+    }
+
+    struct NotConfigured: Error, CustomStringConvertible {
+        var description: String { "PROCTOR_TEST_POSTGRES is not set; start a server with 'bash .ci/postgres.sh start'" }
+    }
+
+    /// A fresh, empty store.
+    func make() async throws -> any JobStore {
         switch self {
         case .sqlite:
             let directory = NSTemporaryDirectory() + "proctor-store-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             return try SQLiteStore(path: directory + "/proctor.sqlite")
         case .postgres:
-            guard let base = Self.postgresURL else {
-                if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("PROCTOR_TEST_POSTGRES is not set in CI") }
-                return nil
-            }
+            guard let base = Self.postgresURL else { throw NotConfigured() }
             let url = try await PostgresStore.createScratchDatabase(serverURL: base)
             return try await PostgresStore(url: url)
         }
