@@ -5,10 +5,11 @@ import ProctorStore
 
 /// Authenticates `Authorization: Bearer TOKEN`: the token is hashed, looked up
 /// by hash and compared in constant time; expired, revoked and unknown tokens
-/// (and disabled users) are refused alike, and never logged.
+/// (and disabled users) are refused alike, and never logged. Lookups go
+/// through a short-lived cache shared by every route group.
 struct Authenticator: RouterMiddleware {
     typealias Context = ProctorRequestContext
-    let store: any JobStore
+    let tokens: TokenCache
     let limiter: BadTokenLimiter
     /// Roles allowed past this middleware.
     let roles: Set<Role>
@@ -24,7 +25,7 @@ struct Authenticator: RouterMiddleware {
         let text = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         let hash = TokenCodec.hash(text)
         let now = Date()
-        guard let (token, user) = try await store.useToken(hash: hash, at: now), TokenCodec.constantTimeEqual(token.hash, hash),
+        guard let (token, user) = try await tokens.lookup(hash: hash, at: now), TokenCodec.constantTimeEqual(token.hash, hash),
             token.isUsable(at: now), !user.disabled
         else {
             await limiter.recordFailure(from: context.remoteAddress)

@@ -69,9 +69,15 @@ struct CompetitionsController {
     @Sendable func queue(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let placement = try await state.placement(competitionID: nil)
-        let mine = try await state.store.jobs(.init(userID: principal.user.id, state: .queued, limit: 100)).jobs
+        let page = try await state.store.jobs(.init(userID: principal.user.id, state: .queued, limit: 100))
+        // With every queued job of the user in hand, each one's rank among
+        // them is its place in the user's own order (priority, then age).
+        let ordered = page.jobs.sorted { ($0.priority, $1.createdAt) > ($1.priority, $0.createdAt) }
+        let complete = page.nextCursor == nil
         var jobs: [JobResource] = []
-        for job in mine { jobs.append(try await state.resource(job, placement: placement)) }
+        for (rank, job) in ordered.enumerated() {
+            jobs.append(try await state.resource(job, placement: placement, rank: complete ? rank : nil))
+        }
         return try JSONResponse.make(QueueResource(
             depth: placement.snapshot.depth, running: placement.snapshot.running, slots: placement.slots,
             averageRunSeconds: placement.averageSeconds, yourJobs: jobs.sorted { ($0.position ?? 0) < ($1.position ?? 0) }))

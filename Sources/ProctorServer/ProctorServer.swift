@@ -18,6 +18,8 @@ public struct ProctorServer: Sendable {
     let logger: Logger
     let metrics = HTTPMetrics()
     let limiter = BadTokenLimiter()
+    /// Tokens seen in the last second: a revocation reaches every replica within it.
+    let tokens: TokenCache
     /// Wakes long-polling remote workers when a job is submitted.
     let doorbell = Doorbell()
 
@@ -28,6 +30,7 @@ public struct ProctorServer: Sendable {
 
     public init(configuration: ServerConfiguration, store: any JobStore, sandbox: Sandbox?, logger: Logger, firstSlot: Int = 0,
                 gpus: GPUAllocator? = nil, gpuCount: Int = 0) {
+        self.tokens = TokenCache(store: store)
         self.gpus = gpus
         self.gpuCount = gpuCount
         self.configuration = configuration
@@ -60,12 +63,12 @@ public struct ProctorServer: Sendable {
         let router = Router(context: ProctorRequestContext.self)
         router.add(middleware: RequestIDMiddleware(metrics: metrics))
         OperationsController(state: state, metrics: metrics, gpus: gpus).register(on: router)
-        let users = router.group("v1").add(middleware: Authenticator(store: store, limiter: limiter, roles: [.user, .admin]))
+        let users = router.group("v1").add(middleware: Authenticator(tokens: tokens, limiter: limiter, roles: [.user, .admin]))
         JobsController(state: state).register(on: users)
         CompetitionsController(state: state).register(on: users)
-        let admin = router.group("v1/admin").add(middleware: Authenticator(store: store, limiter: limiter, roles: [.admin]))
+        let admin = router.group("v1/admin").add(middleware: Authenticator(tokens: tokens, limiter: limiter, roles: [.admin]))
         AdminController(state: state).register(on: admin)
-        let workers = router.group("v1/worker").add(middleware: Authenticator(store: store, limiter: limiter, roles: [.worker]))
+        let workers = router.group("v1/worker").add(middleware: Authenticator(tokens: tokens, limiter: limiter, roles: [.worker]))
         WorkerController(state: state, doorbell: doorbell).register(on: workers)
         return router
     }

@@ -35,13 +35,17 @@ struct ServiceState: Sendable {
         return QueuePlacement(snapshot: snapshot, averageSeconds: average, slots: max(configuration.localSlots + remote, 1))
     }
 
-    /// The API form of `job`, with its place in the queue while queued.
-    func resource(_ job: Job, placement: QueuePlacement? = nil, userName: String? = nil) async throws -> JobResource {
+    /// The API form of `job`, with its place in the queue while queued. A
+    /// caller that knows the job's `rank` among its user's queued jobs saves
+    /// the store a query.
+    func resource(_ job: Job, placement: QueuePlacement? = nil, userName: String? = nil, rank: Int? = nil) async throws -> JobResource {
         var place: (Int, Double?)?
         if job.state == .queued {
             let current: QueuePlacement
             if let placement { current = placement } else { current = try await self.placement(competitionID: job.competitionID) }
-            place = current.place(job, rank: try await store.rank(of: job))
+            let known: Int
+            if let rank { known = rank } else { known = try await store.rank(of: job) }
+            place = current.place(job, rank: known)
         }
         return JobResource(job, userName: userName, placement: place)
     }

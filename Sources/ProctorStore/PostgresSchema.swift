@@ -49,6 +49,7 @@ enum PostgresSchema {
         (3, ["ALTER TABLE nodes ADD COLUMN infra_failures INTEGER NOT NULL DEFAULT 0"]),
         (4, ["ALTER TABLE nodes ADD COLUMN infra_failure_users TEXT NOT NULL DEFAULT ''",
              "ALTER TABLE nodes ADD COLUMN infra_node_faults INTEGER NOT NULL DEFAULT 0"]),
+        (5, QueueCounts.postgres),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

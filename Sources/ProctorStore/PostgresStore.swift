@@ -148,7 +148,7 @@ public final class PostgresStore: JobStore {
                 return (try Self.job(row), false)
             }
             if let limits {
-                let queued = try await Self.rows(connection, "SELECT COUNT(*) FROM jobs WHERE user_id = \(job.userID) AND state = 'queued'", logger)
+                let queued = try await Self.rows(connection, "SELECT COALESCE(SUM(n), 0)::BIGINT FROM queue_counts WHERE user_id = \(job.userID)", logger)
                     .first?.decode(Int.self) ?? 0
                 if queued >= limits.maxQueued { throw StoreError.queueQuota(limit: limits.maxQueued) }
                 let since = limits.windowStart.timeIntervalSince1970
@@ -200,29 +200,36 @@ public final class PostgresStore: JobStore {
                       at: Date, leaseUntil: Date) async throws -> Job? {
         guard !competitions.isEmpty else { return nil }
         let ids = competitions.sorted(), until = leaseUntil.timeIntervalSince1970, now = at.timeIntervalSince1970
-        return try await transaction { connection, logger in
-            guard let row = try await Self.rows(connection, """
-                WITH busy AS (SELECT user_id, COUNT(*) AS n FROM jobs WHERE state IN ('leased', 'running') GROUP BY user_id),
-                next AS (
-                    SELECT j.seq FROM jobs j JOIN users u ON u.id = j.user_id LEFT JOIN busy b ON b.user_id = j.user_id
-                    WHERE j.state = 'queued' AND j.competition_id = ANY(\(ids)) AND COALESCE(b.n, 0) < \(maxRunningPerUser)
+        // One statement, one round trip: the fair order (priority, least
+        // recent user, submission order) over the first few jobs of each
+        // waiting user, however deep the queue; the chosen job and its user
+        // are locked together (SKIP LOCKED), so two claimers never take one
+        // job and never both take a user's last free running place.
+        let actor = "worker:\(worker)"
+        return try await rows("""
+            WITH busy AS (SELECT user_id, COUNT(*) AS n FROM jobs WHERE state IN ('leased', 'running') GROUP BY user_id),
+            waiting AS (SELECT DISTINCT user_id FROM queue_counts WHERE n > 0),
+            heads AS (
+                SELECT h.seq FROM waiting w LEFT JOIN busy b ON b.user_id = w.user_id
+                CROSS JOIN LATERAL (
+                    SELECT j.seq FROM jobs j WHERE j.user_id = w.user_id AND j.state = 'queued' AND j.competition_id = ANY(\(ids))
                       AND (\(maxExpectedTime)::DOUBLE PRECISION IS NULL OR j.expected_time <= \(maxExpectedTime))
-                    ORDER BY j.priority DESC, u.last_run_at ASC NULLS FIRST, j.seq ASC
-                    LIMIT 1 FOR UPDATE OF j SKIP LOCKED)
+                    ORDER BY j.priority DESC, j.seq ASC LIMIT 4) h
+                WHERE COALESCE(b.n, 0) < \(maxRunningPerUser)),
+            next AS (
+                SELECT j.seq, j.user_id FROM heads JOIN jobs j ON j.seq = heads.seq JOIN users u ON u.id = j.user_id
+                WHERE j.state = 'queued'
+                ORDER BY j.priority DESC, u.last_run_at ASC NULLS FIRST, j.seq ASC
+                LIMIT 1 FOR UPDATE OF j, u SKIP LOCKED),
+            claimed AS (
                 UPDATE jobs SET state = 'leased', lease_owner = \(worker), lease_expires_at = \(until), attempts = attempts + 1
-                FROM next WHERE jobs.seq = next.seq RETURNING jobs.*
-                """, logger).first
-            else { return nil }
-            let job = try Self.job(row)
-            // Never wait on another claimer's update of the same user: its
-            // time is as recent as ours, so fairness loses nothing.
-            _ = try await Self.rows(connection, """
-                UPDATE users SET last_run_at = \(now)
-                WHERE id = (SELECT id FROM users WHERE id = \(job.userID) FOR UPDATE SKIP LOCKED)
-                """, logger)
-            try await Self.record(connection, JobEvent(jobID: job.id, at: at, from: .queued, to: .leased, actor: "worker:\(worker)", reason: "claimed (attempt \(job.attempts))"), logger)
-            return job
-        }
+                FROM next WHERE jobs.seq = next.seq RETURNING jobs.*),
+            served AS (UPDATE users SET last_run_at = \(now) FROM claimed WHERE users.id = claimed.user_id),
+            logged AS (
+                INSERT INTO job_events (job_id, at, from_state, to_state, actor, reason)
+                SELECT id, \(now), 'queued', 'leased', \(actor), 'claimed (attempt ' || attempts || ')' FROM claimed)
+            SELECT * FROM claimed
+            """).first.map(Self.job)
     }
 
     public func renew(jobID: String, worker: String, until: Date) async throws -> Job? {
@@ -328,7 +335,7 @@ public final class PostgresStore: JobStore {
     // MARK: Queue and accounting
 
     public func queueSnapshot() async throws -> QueueSnapshot {
-        let entries = try await rows("SELECT user_id, priority, COUNT(*) FROM jobs WHERE state = 'queued' GROUP BY user_id, priority").map { row in
+        let entries = try await rows("SELECT user_id, priority, n FROM queue_counts WHERE n > 0").map { row in
             let (user, priority, count) = try row.decode((Int64, Int, Int).self)
             return QueueSnapshot.Entry(userID: user, priority: priority, count: count)
         }
@@ -346,8 +353,8 @@ public final class PostgresStore: JobStore {
     public func averageRunSeconds(competitionID: String?) async throws -> Double? {
         try await rows("""
             SELECT AVG(finished_at - started_at) FROM (SELECT finished_at, started_at FROM jobs
-            WHERE started_at IS NOT NULL AND finished_at IS NOT NULL AND (\(competitionID)::TEXT IS NULL OR competition_id = \(competitionID))
-            ORDER BY seq DESC LIMIT 50) recent
+            WHERE finished_at IS NOT NULL AND started_at IS NOT NULL AND (\(competitionID)::TEXT IS NULL OR competition_id = \(competitionID))
+            ORDER BY finished_at DESC LIMIT 50) recent
             """).first?.decode(Double?.self)
     }
 

@@ -1,3 +1,5 @@
+import PostgresNIO
+
 /// Counts the queue's hot paths read instead of scanning jobs: queued jobs per
 /// user and priority (the fair queue's heads and every queue position), and
 /// jobs per state (metrics). Triggers on `jobs` keep them exact in the same
@@ -14,6 +16,7 @@ enum QueueCounts {
         INSERT INTO state_counts SELECT state, COUNT(*) FROM jobs GROUP BY state;
         CREATE INDEX jobs_user_queue ON jobs(user_id, state, priority DESC, seq);
         CREATE INDEX jobs_finished_by_competition ON jobs(competition_id, finished_at);
+        CREATE INDEX jobs_by_user_created ON jobs(user_id, created_at);
         CREATE TRIGGER jobs_counts_insert AFTER INSERT ON jobs BEGIN
             INSERT INTO state_counts (state, n) VALUES (NEW.state, 1) ON CONFLICT (state) DO UPDATE SET n = n + 1;
             INSERT INTO queue_counts (user_id, priority, n) SELECT NEW.user_id, NEW.priority, 1 WHERE NEW.state = 'queued'
@@ -33,4 +36,34 @@ enum QueueCounts {
             UPDATE queue_counts SET n = n - 1 WHERE OLD.state = 'queued' AND user_id = OLD.user_id AND priority = OLD.priority;
         END;
         """
+
+    /// PostgreSQL: the same queue counts and index. (Per-state counts stay a
+    /// query there: one row every claim and submit would update is a lock
+    /// every transaction would wait on.)
+    static let postgres: [PostgresQuery] = [
+        "CREATE TABLE queue_counts (user_id BIGINT NOT NULL, priority INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (user_id, priority))",
+        "INSERT INTO queue_counts SELECT user_id, priority, COUNT(*) FROM jobs WHERE state = 'queued' GROUP BY user_id, priority",
+        "CREATE INDEX jobs_user_queue ON jobs(user_id, state, priority DESC, seq)",
+        "CREATE INDEX jobs_finished_by_competition ON jobs(competition_id, finished_at)",
+        "CREATE INDEX jobs_by_user_created ON jobs(user_id, created_at)",
+        """
+        CREATE FUNCTION proctor_queue_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP <> 'INSERT' AND OLD.state = 'queued'
+               AND (TG_OP = 'DELETE' OR NEW.state <> 'queued' OR NEW.priority <> OLD.priority) THEN
+                UPDATE queue_counts SET n = n - 1 WHERE user_id = OLD.user_id AND priority = OLD.priority;
+            END IF;
+            IF TG_OP <> 'DELETE' AND NEW.state = 'queued'
+               AND (TG_OP = 'INSERT' OR OLD.state <> 'queued' OR NEW.priority <> OLD.priority) THEN
+                INSERT INTO queue_counts VALUES (NEW.user_id, NEW.priority, 1)
+                ON CONFLICT (user_id, priority) DO UPDATE SET n = queue_counts.n + 1;
+            END IF;
+            RETURN NULL;
+        END $$
+        """,
+        """
+        CREATE TRIGGER jobs_queue_counts AFTER INSERT OR UPDATE OF state, priority OR DELETE ON jobs
+        FOR EACH ROW EXECUTE FUNCTION proctor_queue_counts()
+        """,
+    ]
 }

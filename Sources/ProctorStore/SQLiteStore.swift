@@ -108,7 +108,7 @@ public struct SQLiteStore: JobStore {
                 return (Self.job(row), false)
             }
             if let limits {
-                let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state = 'queued'", arguments: [job.userID]) ?? 0
+                let queued = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(n), 0) FROM queue_counts WHERE user_id = ?", arguments: [job.userID]) ?? 0
                 if queued >= limits.maxQueued { throw StoreError.queueQuota(limit: limits.maxQueued) }
                 let recent = try Double.fetchAll(
                     db, sql: "SELECT created_at FROM jobs WHERE user_id = ? AND created_at >= ? ORDER BY created_at",

@@ -49,6 +49,32 @@ import Testing
         #expect(try await made_up.send(.GET, "/v1/jobs").status == 401)
     }
 
+    @Test func aRevokedTokenStopsWorkingOnEveryReplicaWithinTwoSeconds() async throws {
+        let a = try await TestServer(slots: 0)
+        defer { Task { await a.stop() } }
+        let b = try await TestServer(slots: 0, store: a.store)
+        defer { Task { await b.stop() } }
+        let onA = try await a.client("bob")
+        let onB = ProctorClient(server: b.url, token: onA.token)
+        // Both replicas have just seen (and may remember) the token.
+        #expect(try await onA.send(.GET, "/v1/jobs").status == 200)
+        #expect(try await onB.send(.GET, "/v1/jobs").status == 200)
+        let admin = try await a.client("root", role: .admin)
+        let bobs = try #require(try await a.store.tokens(userID: nil).first { $0.label == "test" && $0.role == .user })
+        #expect(try await admin.send(.POST, "/v1/admin/tokens/\(bobs.id)/revoke").status == 200)
+        let revokedAt = ContinuousClock.now
+        var refused: [Duration] = []
+        for client in [onA, onB] {
+            while try await client.send(.GET, "/v1/jobs").status == 200 {
+                #expect(ContinuousClock.now - revokedAt < .seconds(2))
+                if ContinuousClock.now - revokedAt > .seconds(3) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            refused.append(ContinuousClock.now - revokedAt)
+        }
+        #expect(refused.allSatisfy { $0 < .seconds(2) })
+    }
+
     @Test func tokensAreStoredOnlyAsHashes() async throws {
         let server = try await TestServer(slots: 0)
         defer { Task { await server.stop() } }
