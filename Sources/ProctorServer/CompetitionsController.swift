@@ -69,15 +69,10 @@ struct CompetitionsController {
     @Sendable func queue(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let placement = try await state.placement(competitionID: nil)
-        let page = try await state.store.jobs(.init(userID: principal.user.id, state: .queued, limit: 100))
-        // With every queued job of the user in hand, each one's rank among
-        // them is its place in the user's own order (priority, then age).
-        let ordered = page.jobs.sorted { ($0.priority, $1.createdAt) > ($1.priority, $0.createdAt) }
-        let complete = page.nextCursor == nil
+        // The user's first 100 queued jobs in their own order: the k-th has rank k.
+        let mine = try await state.store.queuedJobs(userID: principal.user.id, limit: 100)
         var jobs: [JobResource] = []
-        for (rank, job) in ordered.enumerated() {
-            jobs.append(try await state.resource(job, placement: placement, rank: complete ? rank : nil))
-        }
+        for (rank, job) in mine.enumerated() { jobs.append(try await state.resource(job, placement: placement, rank: rank)) }
         return try JSONResponse.make(QueueResource(
             depth: placement.snapshot.depth, running: placement.snapshot.running, slots: placement.slots,
             averageRunSeconds: placement.averageSeconds, yourJobs: jobs.sorted { ($0.position ?? 0) < ($1.position ?? 0) }))

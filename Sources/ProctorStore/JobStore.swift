@@ -144,6 +144,9 @@ public protocol JobStore: Sendable {
     func job(id: String) async throws -> Job?
     func jobs(_ filter: JobFilter) async throws -> (jobs: [Job], nextCursor: String?)
     func events(jobID: String) async throws -> [JobEvent]
+    /// The user's first `limit` queued jobs in the order they will run
+    /// (priority, then submission order): the k-th has rank k.
+    func queuedJobs(userID: Int64, limit: Int) async throws -> [Job]
     /// Takes the next job in fair order (priority, least recent user, FIFO)
     /// among `competitions`, skipping users who already run `maxRunningPerUser`
     /// jobs (and, with `maxExpectedTime`, jobs expected to take longer: the

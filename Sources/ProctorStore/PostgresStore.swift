@@ -192,6 +192,11 @@ public final class PostgresStore: JobStore {
         return (try page.map(Self.job), next)
     }
 
+    public func queuedJobs(userID: Int64, limit: Int) async throws -> [Job] {
+        try await rows("SELECT * FROM jobs WHERE user_id = \(userID) AND state = 'queued' ORDER BY priority DESC, seq ASC LIMIT \(limit)")
+            .map(Self.job)
+    }
+
     public func events(jobID: String) async throws -> [JobEvent] {
         try await rows("SELECT * FROM job_events WHERE job_id = \(jobID) ORDER BY id").map(Self.event)
     }

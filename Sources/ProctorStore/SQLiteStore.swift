@@ -158,6 +158,13 @@ public struct SQLiteStore: JobStore {
         return (page.map(\.1), next)
     }
 
+    public func queuedJobs(userID: Int64, limit: Int) async throws -> [Job] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE user_id = ? AND state = 'queued' ORDER BY priority DESC, seq ASC LIMIT ?",
+                             arguments: [userID, limit]).map(Self.job)
+        }
+    }
+
     public func events(jobID: String) async throws -> [JobEvent] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM job_events WHERE job_id = ? ORDER BY id", arguments: [jobID]).map(Self.event)

@@ -42,6 +42,12 @@ import Testing
             _ = try await store.setPriority(jobID: queued[index].id, priority: 3, actor: "admin", at: Date())
             queued[index].priority = 3
         }
+        // Each user's queued jobs in the order they will run: what queue ranks are read from.
+        for user in users {
+            let expected = queued.filter { $0.user == user }.sorted { ($0.priority, $1.order) > ($1.priority, $0.order) }.map(\.id)
+            #expect(try await store.queuedJobs(userID: user, limit: 100).map(\.id) == expected)
+            #expect(try await store.queuedJobs(userID: user, limit: 2).map(\.id) == Array(expected.prefix(2)))
+        }
         var lastServed: [Int64: Int] = [:]
         var step = 0
         while let job = try await store.claim(worker: "w", competitions: ["c"], maxRunningPerUser: 1000, at: start.addingTimeInterval(Double(step)),
