@@ -212,10 +212,9 @@ public final class PostgresStore: JobStore {
         // job and never both take a user's last free running place.
         let actor = "worker:\(worker)"
         return try await rows("""
-            WITH busy AS (SELECT user_id, COUNT(*) AS n FROM jobs WHERE state IN ('leased', 'running') GROUP BY user_id),
-            waiting AS (SELECT DISTINCT user_id FROM queue_counts WHERE n > 0),
+            WITH waiting AS (SELECT DISTINCT user_id FROM queue_counts WHERE n > 0),
             heads AS (
-                SELECT h.seq FROM waiting w LEFT JOIN busy b ON b.user_id = w.user_id
+                SELECT h.seq FROM waiting w LEFT JOIN running_counts b ON b.user_id = w.user_id
                 CROSS JOIN LATERAL (
                     SELECT j.seq FROM jobs j WHERE j.user_id = w.user_id AND j.state = 'queued' AND j.competition_id = ANY(\(ids))
                       AND (\(maxExpectedTime)::DOUBLE PRECISION IS NULL OR j.expected_time <= \(maxExpectedTime))
@@ -344,7 +343,7 @@ public final class PostgresStore: JobStore {
             let (user, priority, count) = try row.decode((Int64, Int, Int).self)
             return QueueSnapshot.Entry(userID: user, priority: priority, count: count)
         }
-        let running = try await rows("SELECT COUNT(*) FROM jobs WHERE state IN ('leased', 'running')").first?.decode(Int.self) ?? 0
+        let running = try await rows("SELECT COALESCE(SUM(n), 0)::BIGINT FROM running_counts").first?.decode(Int.self) ?? 0
         return QueueSnapshot(entries: entries, running: running)
     }
 

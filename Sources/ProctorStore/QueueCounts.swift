@@ -1,7 +1,8 @@
 import PostgresNIO
 
 /// Counts the queue's hot paths read instead of scanning jobs: queued jobs per
-/// user and priority (the fair queue's heads and every queue position), and
+/// user and priority (the fair queue's heads and every queue position),
+/// leased and running jobs per user (running quotas, at every claim), and
 /// jobs per state (metrics). Triggers on `jobs` keep them exact in the same
 /// transaction as every insert, state change, priority change and delete, so
 /// no code path can forget them; their cost does not grow with the queue or
@@ -11,8 +12,10 @@ enum QueueCounts {
     static let sqlite = """
         CREATE TABLE queue_counts (user_id INTEGER NOT NULL, priority INTEGER NOT NULL, n INTEGER NOT NULL,
             PRIMARY KEY (user_id, priority)) WITHOUT ROWID;
+        CREATE TABLE running_counts (user_id INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE state_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
         INSERT INTO queue_counts SELECT user_id, priority, COUNT(*) FROM jobs WHERE state = 'queued' GROUP BY user_id, priority;
+        INSERT INTO running_counts SELECT user_id, COUNT(*) FROM jobs WHERE state IN ('leased', 'running') GROUP BY user_id;
         INSERT INTO state_counts SELECT state, COUNT(*) FROM jobs GROUP BY state;
         CREATE INDEX jobs_user_queue ON jobs(user_id, state, priority DESC, seq);
         CREATE INDEX jobs_finished_by_competition ON jobs(competition_id, finished_at);
@@ -21,6 +24,8 @@ enum QueueCounts {
             INSERT INTO state_counts (state, n) VALUES (NEW.state, 1) ON CONFLICT (state) DO UPDATE SET n = n + 1;
             INSERT INTO queue_counts (user_id, priority, n) SELECT NEW.user_id, NEW.priority, 1 WHERE NEW.state = 'queued'
                 ON CONFLICT (user_id, priority) DO UPDATE SET n = n + 1;
+            INSERT INTO running_counts (user_id, n) SELECT NEW.user_id, 1 WHERE NEW.state IN ('leased', 'running')
+                ON CONFLICT (user_id) DO UPDATE SET n = n + 1;
         END;
         CREATE TRIGGER jobs_counts_update AFTER UPDATE OF state, priority ON jobs
         WHEN OLD.state <> NEW.state OR OLD.priority <> NEW.priority BEGIN
@@ -30,19 +35,27 @@ enum QueueCounts {
             UPDATE queue_counts SET n = n - 1 WHERE OLD.state = 'queued' AND user_id = OLD.user_id AND priority = OLD.priority;
             INSERT INTO queue_counts (user_id, priority, n) SELECT NEW.user_id, NEW.priority, 1 WHERE NEW.state = 'queued'
                 ON CONFLICT (user_id, priority) DO UPDATE SET n = n + 1;
+            UPDATE running_counts SET n = n - 1 WHERE user_id = OLD.user_id
+                AND OLD.state IN ('leased', 'running') AND NEW.state NOT IN ('leased', 'running');
+            INSERT INTO running_counts (user_id, n) SELECT NEW.user_id, 1
+                WHERE NEW.state IN ('leased', 'running') AND OLD.state NOT IN ('leased', 'running')
+                ON CONFLICT (user_id) DO UPDATE SET n = n + 1;
         END;
         CREATE TRIGGER jobs_counts_delete AFTER DELETE ON jobs BEGIN
             UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;
             UPDATE queue_counts SET n = n - 1 WHERE OLD.state = 'queued' AND user_id = OLD.user_id AND priority = OLD.priority;
+            UPDATE running_counts SET n = n - 1 WHERE OLD.state IN ('leased', 'running') AND user_id = OLD.user_id;
         END;
         """
 
-    /// PostgreSQL: the same queue counts and index. (Per-state counts stay a
+    /// PostgreSQL: the same queue and running counts and indexes. (Per-state counts stay a
     /// query there: one row every claim and submit would update is a lock
     /// every transaction would wait on.)
     static let postgres: [PostgresQuery] = [
         "CREATE TABLE queue_counts (user_id BIGINT NOT NULL, priority INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (user_id, priority))",
         "INSERT INTO queue_counts SELECT user_id, priority, COUNT(*) FROM jobs WHERE state = 'queued' GROUP BY user_id, priority",
+        "CREATE TABLE running_counts (user_id BIGINT PRIMARY KEY, n INTEGER NOT NULL)",
+        "INSERT INTO running_counts SELECT user_id, COUNT(*) FROM jobs WHERE state IN ('leased', 'running') GROUP BY user_id",
         "CREATE INDEX jobs_user_queue ON jobs(user_id, state, priority DESC, seq)",
         "CREATE INDEX jobs_finished_by_competition ON jobs(competition_id, finished_at)",
         "CREATE INDEX jobs_by_user_created ON jobs(user_id, created_at)",
@@ -57,6 +70,14 @@ enum QueueCounts {
                AND (TG_OP = 'INSERT' OR OLD.state <> 'queued' OR NEW.priority <> OLD.priority) THEN
                 INSERT INTO queue_counts VALUES (NEW.user_id, NEW.priority, 1)
                 ON CONFLICT (user_id, priority) DO UPDATE SET n = queue_counts.n + 1;
+            END IF;
+            IF TG_OP <> 'INSERT' AND OLD.state IN ('leased', 'running')
+               AND (TG_OP = 'DELETE' OR NEW.state NOT IN ('leased', 'running')) THEN
+                UPDATE running_counts SET n = n - 1 WHERE user_id = OLD.user_id;
+            END IF;
+            IF TG_OP <> 'DELETE' AND NEW.state IN ('leased', 'running')
+               AND (TG_OP = 'INSERT' OR OLD.state NOT IN ('leased', 'running')) THEN
+                INSERT INTO running_counts VALUES (NEW.user_id, 1) ON CONFLICT (user_id) DO UPDATE SET n = running_counts.n + 1;
             END IF;
             RETURN NULL;
         END $$

@@ -7,6 +7,8 @@ import Foundation
 /// that a job answered with 201 survives a crash of the server or the machine.
 public struct SQLiteStore: JobStore {
     let pool: DatabasePool
+    /// Claims, written in groups: one transaction (one fsync) for all that arrive together.
+    let claims: SQLiteClaims
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String) throws {
@@ -17,6 +19,7 @@ public struct SQLiteStore: JobStore {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
+        claims = SQLiteClaims(pool: pool)
     }
 
     // MARK: Users and tokens
@@ -174,40 +177,8 @@ public struct SQLiteStore: JobStore {
     public func claim(worker: String, competitions: Set<String>, maxRunningPerUser: Int, maxExpectedTime: Double?,
                       at: Date, leaseUntil: Date) async throws -> Job? {
         guard !competitions.isEmpty else { return nil }
-        let placeholders = Array(repeating: "?", count: competitions.count).joined(separator: ",")
-        // The fair order (priority, least recent user, submission order) taken
-        // over each waiting user's own first job: as many candidates as users
-        // with queued jobs, however deep the queue.
-        let sql = """
-            WITH busy AS (SELECT user_id, COUNT(*) AS n FROM jobs WHERE state IN ('leased', 'running') GROUP BY user_id),
-            waiting AS (SELECT DISTINCT user_id FROM queue_counts WHERE n > 0),
-            heads AS (
-                SELECT (SELECT seq FROM jobs h WHERE h.user_id = w.user_id AND h.state = 'queued'
-                          AND h.competition_id IN (\(placeholders)) AND (? IS NULL OR h.expected_time <= ?)
-                        ORDER BY h.priority DESC, h.seq ASC LIMIT 1) AS seq
-                FROM waiting w LEFT JOIN busy b ON b.user_id = w.user_id WHERE COALESCE(b.n, 0) < ?)
-            SELECT j.* FROM heads JOIN jobs j ON j.seq = heads.seq JOIN users u ON u.id = j.user_id
-            ORDER BY j.priority DESC, u.last_run_at ASC NULLS FIRST, j.seq ASC LIMIT 1
-            """
-        return try await pool.write { db in
-            let arguments = StatementArguments(competitions.sorted()) + StatementArguments([maxExpectedTime, maxExpectedTime])
-                + StatementArguments([maxRunningPerUser])
-            guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
-            var job = Self.job(row)
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET state = 'leased', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
-                    WHERE id = ? AND state = 'queued'
-                    """,
-                arguments: [worker, leaseUntil.timeIntervalSince1970, job.id])
-            try db.execute(sql: "UPDATE users SET last_run_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, job.userID])
-            try Self.record(db, JobEvent(jobID: job.id, at: at, from: .queued, to: .leased, actor: "worker:\(worker)", reason: "claimed (attempt \(job.attempts + 1))"))
-            job.state = .leased
-            job.leaseOwner = worker
-            job.leaseExpiresAt = leaseUntil
-            job.attempts += 1
-            return job
-        }
+        return try await claims.claim(ClaimRequest(worker: worker, competitions: competitions.sorted(), maxRunningPerUser: maxRunningPerUser,
+                                                   maxExpectedTime: maxExpectedTime, at: at, leaseUntil: leaseUntil))
     }
 
     public func renew(jobID: String, worker: String, until: Date) async throws -> Job? {
@@ -324,7 +295,7 @@ public struct SQLiteStore: JobStore {
         try await pool.read { db in
             let entries = try Row.fetchAll(db, sql: "SELECT user_id, priority, n FROM queue_counts WHERE n > 0")
                 .map { QueueSnapshot.Entry(userID: $0["user_id"], priority: $0["priority"], count: $0["n"]) }
-            let running = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state IN ('leased', 'running')") ?? 0
+            let running = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(n), 0) FROM running_counts") ?? 0
             return QueueSnapshot(entries: entries, running: running)
         }
     }

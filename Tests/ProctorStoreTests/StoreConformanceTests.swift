@@ -18,6 +18,38 @@ import Testing
         _ = try await StoreKind.postgres.make().users()
     }
 
+    /// The queue and running counts the claims and positions read (kept by
+    /// triggers) agree with the jobs themselves after every kind of change.
+    @Test(arguments: StoreKind.available)
+    func queueCountsFollowEveryChange(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let a = try await store.createUser(name: "a", at: Date()), b = try await store.createUser(name: "b", at: Date())
+        var ids: [String] = []
+        for user in [a, a, a, b, b] { ids.append(try await store.insert(.sample(user: user.id), limits: nil).job.id) }
+        _ = try await store.setPriority(jobID: ids[1], priority: 2, actor: "admin", at: Date())
+        let first = try #require(try await store.claim(worker: "w", competitions: ["c"], maxRunningPerUser: 5, at: Date(), leaseUntil: later))
+        let second = try #require(try await store.claim(worker: "w", competitions: ["c"], maxRunningPerUser: 5, at: Date(), leaseUntil: later))
+        _ = try await store.report(jobID: first.id, worker: "w", update: JobUpdate(state: .running, reason: "started"), at: Date())
+        _ = try await store.report(jobID: first.id, worker: "w", update: JobUpdate(state: .succeeded, reason: "done", score: 1), at: Date())
+        _ = try await store.cancel(jobID: ids[4], actor: "user", at: Date())
+        _ = try await store.requeueExpired(at: Date(), heldBy: "w", maxAttempts: 3)  // `second` goes back to the queue
+        var expected: [String: Int] = [:]
+        var running = 0
+        for id in ids {
+            let job = try #require(try await store.job(id: id))
+            if job.state == .queued { expected["\(job.userID)/\(job.priority)", default: 0] += 1 }
+            if job.state == .leased || job.state == .running { running += 1 }
+        }
+        let snapshot = try await store.queueSnapshot()
+        var counted: [String: Int] = [:]
+        for entry in snapshot.entries { counted["\(entry.userID)/\(entry.priority)", default: 0] += entry.count }
+        #expect(counted == expected)
+        #expect(snapshot.running == running)
+        #expect(try await store.job(id: second.id)?.state == .queued)
+        #expect(try await store.stateCounts()[.succeeded] == 1)
+        #expect(try await store.stateCounts()[.cancelled] == 1)
+    }
+
     /// The fair order, exactly: priority first, then the user who was served
     /// least recently (never served first), then submission order, with each
     /// claim making its user the most recent. Checked against a model of that
