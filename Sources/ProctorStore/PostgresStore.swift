@@ -205,35 +205,10 @@ public final class PostgresStore: JobStore {
                       at: Date, leaseUntil: Date) async throws -> Job? {
         guard !competitions.isEmpty else { return nil }
         let ids = competitions.sorted(), until = leaseUntil.timeIntervalSince1970, now = at.timeIntervalSince1970
-        // One statement, one round trip: the fair order (priority, least
-        // recent user, submission order) over the first few jobs of each
-        // waiting user, however deep the queue; the chosen job and its user
-        // are locked together (SKIP LOCKED), so two claimers never take one
-        // job and never both take a user's last free running place.
-        let actor = "worker:\(worker)"
-        return try await rows("""
-            WITH waiting AS (SELECT DISTINCT user_id FROM queue_counts WHERE n > 0),
-            heads AS (
-                SELECT h.seq FROM waiting w LEFT JOIN running_counts b ON b.user_id = w.user_id
-                CROSS JOIN LATERAL (
-                    SELECT j.seq FROM jobs j WHERE j.user_id = w.user_id AND j.state = 'queued' AND j.competition_id = ANY(\(ids))
-                      AND (\(maxExpectedTime)::DOUBLE PRECISION IS NULL OR j.expected_time <= \(maxExpectedTime))
-                    ORDER BY j.priority DESC, j.seq ASC LIMIT 4) h
-                WHERE COALESCE(b.n, 0) < \(maxRunningPerUser)),
-            next AS (
-                SELECT j.seq, j.user_id FROM heads JOIN jobs j ON j.seq = heads.seq JOIN users u ON u.id = j.user_id
-                WHERE j.state = 'queued'
-                ORDER BY j.priority DESC, u.last_run_at ASC NULLS FIRST, j.seq ASC
-                LIMIT 1 FOR UPDATE OF j, u SKIP LOCKED),
-            claimed AS (
-                UPDATE jobs SET state = 'leased', lease_owner = \(worker), lease_expires_at = \(until), attempts = attempts + 1
-                FROM next WHERE jobs.seq = next.seq RETURNING jobs.*),
-            served AS (UPDATE users SET last_run_at = \(now) FROM claimed WHERE users.id = claimed.user_id),
-            logged AS (
-                INSERT INTO job_events (job_id, at, from_state, to_state, actor, reason)
-                SELECT id, \(now), 'queued', 'leased', \(actor), 'claimed (attempt ' || attempts || ')' FROM claimed)
-            SELECT * FROM claimed
-            """).first.map(Self.job)
+        let statement = PostgresClaim(competitions: ids, maxExpectedTime: maxExpectedTime, maxRunningPerUser: maxRunningPerUser,
+                                      worker: worker, leaseUntil: until, at: now)
+        for try await job in try await client.execute(statement, logger: logger) { return job }
+        return nil
     }
 
     public func renew(jobID: String, worker: String, until: Date) async throws -> Job? {

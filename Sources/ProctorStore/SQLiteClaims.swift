@@ -71,15 +71,16 @@ actor SQLiteClaims {
             """
         let arguments = StatementArguments(request.competitions) + StatementArguments([request.maxExpectedTime, request.maxExpectedTime])
             + StatementArguments([request.maxRunningPerUser])
-        guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
+        // Statements are compiled once per connection and kept: planning the
+        // candidate query costs more than running it.
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: sql), arguments: arguments) else { return nil }
         var job = SQLiteStore.job(row)
-        try db.execute(
-            sql: """
-                UPDATE jobs SET state = 'leased', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
-                WHERE id = ? AND state = 'queued'
-                """,
-            arguments: [request.worker, request.leaseUntil.timeIntervalSince1970, job.id])
-        try db.execute(sql: "UPDATE users SET last_run_at = ? WHERE id = ?", arguments: [request.at.timeIntervalSince1970, job.userID])
+        try db.cachedStatement(sql: """
+            UPDATE jobs SET state = 'leased', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
+            WHERE id = ? AND state = 'queued'
+            """).execute(arguments: [request.worker, request.leaseUntil.timeIntervalSince1970, job.id])
+        try db.cachedStatement(sql: "UPDATE users SET last_run_at = ? WHERE id = ?")
+            .execute(arguments: [request.at.timeIntervalSince1970, job.userID])
         try SQLiteStore.record(db, JobEvent(jobID: job.id, at: request.at, from: .queued, to: .leased, actor: "worker:\(request.worker)",
                                             reason: "claimed (attempt \(job.attempts + 1))"))
         job.state = .leased

@@ -354,8 +354,7 @@ public struct SQLiteStore: JobStore {
     }
 
     static func record(_ db: Database, _ event: JobEvent) throws {
-        try db.execute(
-            sql: "INSERT INTO job_events (job_id, at, from_state, to_state, actor, reason) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [event.jobID, event.at.timeIntervalSince1970, event.from?.rawValue, event.to.rawValue, event.actor, event.reason])
+        try db.cachedStatement(sql: "INSERT INTO job_events (job_id, at, from_state, to_state, actor, reason) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [event.jobID, event.at.timeIntervalSince1970, event.from?.rawValue, event.to.rawValue, event.actor, event.reason])
     }
 }
