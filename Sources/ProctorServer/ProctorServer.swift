@@ -42,11 +42,11 @@ public struct ProctorServer: Sendable {
         }
         if let sandbox, configuration.localSlots > 0 {
             worker = Worker(
-                broker: StoreBroker(store: store, worker: "local", leaseSeconds: configuration.leaseSeconds,
+                broker: StoreBroker(store: store, worker: configuration.localWorkerID, leaseSeconds: configuration.leaseSeconds,
                                     maxRunningPerUser: configuration.quotas.maxRunning),
                 catalog: catalog, sandbox: sandbox,
                 configuration: WorkerConfiguration(
-                    id: "local", slots: configuration.localSlots, dataDirectory: configuration.dataDirectory,
+                    id: configuration.localWorkerID, slots: configuration.localSlots, dataDirectory: configuration.dataDirectory,
                     leaseSeconds: configuration.leaseSeconds, heartbeat: configuration.leaseSeconds / 3, firstSlot: firstSlot),
                 capacity: NodeCapacity(gpus: gpuCount), gpus: gpus, logger: logger)
         } else {
@@ -78,7 +78,7 @@ public struct ProctorServer: Sendable {
     /// Remote workers' jobs are left to their leases.
     public func recover() async throws {
         guard worker != nil else { return }
-        let changed = try await store.requeueExpired(at: Date(), heldBy: "local", maxAttempts: 3)
+        let changed = try await store.requeueExpired(at: Date(), heldBy: configuration.localWorkerID, maxAttempts: 3)
         for job in changed {
             logger.warning("recovered job after restart", metadata: ["job": "\(job.id)", "state": "\(job.state.rawValue)"])
         }

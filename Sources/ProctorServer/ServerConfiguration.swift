@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Per-user quotas: refused with 429 and when to retry.
@@ -50,5 +51,18 @@ public struct ServerConfiguration: Sendable {
         self.maxMetadataBytes = maxMetadataBytes
         self.retention = retention
         self.localSlots = localSlots
+    }
+}
+
+extension ServerConfiguration {
+    /// The name this replica's own worker holds leases under: the same across
+    /// restarts of this replica (so a restart recovers its jobs), different
+    /// from every other replica's (host, port and data directory), so two
+    /// replicas on one database never renew or requeue each other's jobs.
+    public var localWorkerID: String {
+        let directory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        let digest = SHA256.hash(data: Data(directory.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+        return "local@\(host)" + (port > 0 ? ":\(port)" : "") + "-\(digest)"
     }
 }

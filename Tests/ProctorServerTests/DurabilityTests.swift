@@ -13,9 +13,10 @@ import Testing
         let alice = try await first.client("alice")
         let id = try #require(try await first.submitShell(alice, "echo 3 > out.txt")["id"] as? String)
         // As if the worker had taken it and then the whole server died.
-        let claimed = try await first.store.claim(worker: "local", competitions: ["shell"], maxRunningPerUser: 5, at: Date(), leaseUntil: Date().addingTimeInterval(600))
+        let local = first.server.configuration.localWorkerID
+        let claimed = try await first.store.claim(worker: local, competitions: ["shell"], maxRunningPerUser: 5, at: Date(), leaseUntil: Date().addingTimeInterval(600))
         #expect(claimed?.id == id)
-        _ = try await first.store.report(jobID: id, worker: "local", update: JobUpdate(state: .running, reason: "test"), at: Date())
+        _ = try await first.store.report(jobID: id, worker: local, update: JobUpdate(state: .running, reason: "test"), at: Date())
         await first.stop()
 
         let second = try await TestServer(slots: 1, directory: first.directory)
@@ -26,6 +27,23 @@ import Testing
         #expect(job["attempts"] as? Int == 2)
         let reasons = try await second.store.events(jobID: id).map(\.reason)
         #expect(reasons.contains("server restarted while the job ran"))
+    }
+
+    @Test func twoReplicasWithLocalSlotsNeverRecoverEachOthersJobs() async throws {
+        let a = try await TestServer(slots: 1)
+        defer { Task { await a.stop() } }
+        let alice = try await a.client("alice")
+        let id = try #require(try await a.submitShell(alice, "sleep 1.5; echo 0.5 > out.txt", expectedTime: 30)["id"] as? String)
+        try await a.waitUntilRunning(id)
+        // A second replica with its own local worker starts on the same database while A's job runs.
+        let b = try await TestServer(slots: 1, store: a.store)
+        defer { Task { await b.stop() } }
+        try await b.server.recover()
+        #expect(a.server.configuration.localWorkerID != b.server.configuration.localWorkerID)
+        let job = try await a.waitForEnd(alice, id)
+        #expect(job["state"] as? String == "succeeded")
+        #expect(job["attempts"] as? Int == 1)
+        #expect(try await a.store.events(jobID: id).allSatisfy { !$0.reason.contains("restarted") })
     }
 
     @Test func aJobAcceptedWith201SurvivesKill9() async throws {
@@ -112,9 +130,10 @@ import Testing
         let alice = try await server.client("alice")
         let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
         #expect(try await server.waitForEnd(alice, id)["state"] as? String == "succeeded")
-        #expect(try await server.store.report(jobID: id, worker: "local", update: JobUpdate(state: .running, reason: "glitch"), at: Date()) == nil)
+        let local = server.server.configuration.localWorkerID
+        #expect(try await server.store.report(jobID: id, worker: local, update: JobUpdate(state: .running, reason: "glitch"), at: Date()) == nil)
         #expect(try await server.store.cancel(jobID: id, actor: "user:alice", at: Date())?.state == .succeeded)
-        #expect(try await server.store.requeueExpired(at: Date().addingTimeInterval(1e6), heldBy: "local", maxAttempts: 3).isEmpty)
+        #expect(try await server.store.requeueExpired(at: Date().addingTimeInterval(1e6), heldBy: local, maxAttempts: 3).isEmpty)
         #expect(try await server.store.job(id: id)?.state == .succeeded)
     }
 }
