@@ -137,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProctorStoreTests",
-            dependencies: ["ProctorStore", "ProctorCore"]
+            dependencies: ["ProctorStore", "ProctorCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "ProctorServerTests",

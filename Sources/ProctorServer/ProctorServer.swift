@@ -84,11 +84,22 @@ public struct ProctorServer: Sendable {
         }
     }
 
+    /// Deletes the rows and events of jobs finished before `cutoff` whose
+    /// files are gone, now (the retention service does this on its own
+    /// schedule, past the history retention); returns how many it deleted.
+    @discardableResult
+    public func pruneHistory(finishedBefore cutoff: Date) async -> Int {
+        await RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention,
+                               historyRetention: configuration.historyRetention, logger: logger)
+            .forget(finishedBefore: cutoff)
+    }
+
     /// Deletes the files of jobs finished before `cutoff` now (the retention
     /// service does this on its own schedule); returns how many jobs it pruned.
     @discardableResult
     public func pruneJobFiles(finishedBefore cutoff: Date) async -> Int {
-        await RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention, logger: logger)
+        await RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention,
+                                         historyRetention: configuration.historyRetention, logger: logger)
             .prune(finishedBefore: cutoff)
     }
 
@@ -104,7 +115,8 @@ public struct ProctorServer: Sendable {
         var services: [any Service] = [app]
         if let worker { services.append(worker) }
         services.append(LeaseReaper(store: store, interval: max(0.2, configuration.leaseSeconds / 6), logger: logger))
-        services.append(RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention, logger: logger))
+        services.append(RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention,
+                                         historyRetention: configuration.historyRetention, logger: logger))
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

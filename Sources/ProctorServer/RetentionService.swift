@@ -5,16 +5,19 @@ import ProctorWorker
 import ServiceLifecycle
 
 /// Deletes the files (workspaces, logs, uploads) of jobs that finished longer
-/// ago than the retention period. The job rows, scores and audit trail stay.
+/// ago than the retention period, and, past the (longer) history retention,
+/// the jobs' rows and audit trail too, so neither grows forever.
 struct RetentionService: Service {
     let store: any JobStore
     let dataDirectory: String
     let retention: TimeInterval
+    let historyRetention: TimeInterval
     let logger: Logger
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await prune(finishedBefore: Date().addingTimeInterval(-retention))
+            await forget(finishedBefore: Date().addingTimeInterval(-historyRetention))
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(min(3600, max(1, retention / 10)))) }
         }
     }
@@ -37,5 +40,23 @@ struct RetentionService: Service {
         }
         if removed > 0 { logger.info("pruned old job files", metadata: ["jobs": "\(removed)"]) }
         return removed
+    }
+
+    /// Deletes the rows and events of jobs finished before `cutoff` (whose
+    /// files are already gone); returns how many.
+    @discardableResult
+    func forget(finishedBefore cutoff: Date) async -> Int {
+        var deleted = 0
+        do {
+            while true {
+                let count = try await store.deleteHistory(finishedBefore: cutoff, limit: 500)
+                deleted += count
+                if count < 500 { break }
+            }
+        } catch {
+            logger.error("deleting old job history failed", metadata: ["error": "\(error)"])
+        }
+        if deleted > 0 { logger.info("deleted old job history", metadata: ["jobs": "\(deleted)"]) }
+        return deleted
     }
 }

@@ -29,6 +29,9 @@ public struct ServerConfiguration: Sendable {
     public var maxMetadataBytes: Int
     /// Terminal jobs' files (workspaces, logs) are deleted this long after they finish.
     public var retention: TimeInterval
+    /// Seconds a finished job's row, score and events are kept (after its
+    /// files, which go after `retention`).
+    public var historyRetention: TimeInterval
     /// Slots of the local worker (0: no local worker).
     public var localSlots: Int
     /// A job's lease lasts this long unless its worker renews it; remote
@@ -39,7 +42,9 @@ public struct ServerConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, competitionsDirectory: String,
                 quotas: Quotas = Quotas(), maxUploadBytes: Int = 1 << 20, maxMetadataBytes: Int = 4096,
-                retention: TimeInterval = 30 * 86400, localSlots: Int = 1, leaseSeconds: Double = 30, longPollSeconds: Double = 20) {
+                retention: TimeInterval = 30 * 86400, historyRetention: TimeInterval = 365 * 86400, localSlots: Int = 1,
+                leaseSeconds: Double = 30, longPollSeconds: Double = 20) {
+        self.historyRetention = max(historyRetention, retention)
         self.leaseSeconds = leaseSeconds
         self.longPollSeconds = longPollSeconds
         self.host = host

@@ -189,6 +189,10 @@ public protocol JobStore: Sendable {
     func stateCounts() async throws -> [JobState: Int]
     /// Terminal jobs finished before `date` whose files were not yet pruned; marks them pruned.
     func takePrunable(before: Date, limit: Int) async throws -> [String]
+    /// Deletes up to `limit` jobs that finished before `date` and whose files
+    /// are gone, with their events, and gives the space back (SQLite: an
+    /// incremental vacuum); returns how many it deleted.
+    func deleteHistory(finishedBefore date: Date, limit: Int) async throws -> Int
 }
 
 extension JobStore {

@@ -351,9 +351,20 @@ public final class PostgresStore: JobStore {
         return try await rows("""
             UPDATE jobs SET files_pruned = TRUE WHERE seq IN (
                 SELECT seq FROM jobs WHERE NOT files_pruned AND finished_at IS NOT NULL AND finished_at < \(time)
-                ORDER BY seq LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                ORDER BY finished_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
             RETURNING id
             """).map { try $0.decode(String.self) }
+    }
+
+    public func deleteHistory(finishedBefore date: Date, limit: Int) async throws -> Int {
+        let time = date.timeIntervalSince1970
+        return try await rows("""
+            WITH old AS (
+                SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < \(time) AND files_pruned
+                ORDER BY finished_at LIMIT \(limit) FOR UPDATE SKIP LOCKED),
+            events AS (DELETE FROM job_events WHERE job_id IN (SELECT id FROM old))
+            DELETE FROM jobs WHERE id IN (SELECT id FROM old) RETURNING id
+            """).count
     }
 
     // MARK: Helpers

@@ -20,6 +20,7 @@ enum QueueCounts {
         CREATE INDEX jobs_user_queue ON jobs(user_id, state, priority DESC, seq);
         CREATE INDEX jobs_finished_by_competition ON jobs(competition_id, finished_at);
         CREATE INDEX jobs_by_user_created ON jobs(user_id, created_at);
+        CREATE INDEX jobs_unpruned ON jobs(finished_at) WHERE files_pruned = 0;
         CREATE TRIGGER jobs_counts_insert AFTER INSERT ON jobs BEGIN
             INSERT INTO state_counts (state, n) VALUES (NEW.state, 1) ON CONFLICT (state) DO UPDATE SET n = n + 1;
             INSERT INTO queue_counts (user_id, priority, n) SELECT NEW.user_id, NEW.priority, 1 WHERE NEW.state = 'queued'
@@ -59,6 +60,7 @@ enum QueueCounts {
         "CREATE INDEX jobs_user_queue ON jobs(user_id, state, priority DESC, seq)",
         "CREATE INDEX jobs_finished_by_competition ON jobs(competition_id, finished_at)",
         "CREATE INDEX jobs_by_user_created ON jobs(user_id, created_at)",
+        "CREATE INDEX jobs_unpruned ON jobs(finished_at) WHERE NOT files_pruned",
         """
         CREATE FUNCTION proctor_queue_counts() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN

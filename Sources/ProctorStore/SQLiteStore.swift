@@ -18,6 +18,15 @@ public struct SQLiteStore: JobStore {
             try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // Deleted history gives its pages back a few at a time (incremental
+        // vacuum). A database made before this setting is converted once,
+        // at start; a new one before its first table exists.
+        try pool.writeWithoutTransaction { db in
+            if try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") != 2 {
+                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+                try db.execute(sql: "VACUUM")
+            }
+        }
         try SQLiteSchema.migrator.migrate(pool)
         claims = SQLiteClaims(pool: pool)
     }
@@ -332,11 +341,28 @@ public struct SQLiteStore: JobStore {
     public func takePrunable(before: Date, limit: Int) async throws -> [String] {
         try await pool.write { db in
             let ids = try String.fetchAll(db, sql: """
-                SELECT id FROM jobs WHERE files_pruned = 0 AND finished_at IS NOT NULL AND finished_at < ? ORDER BY seq LIMIT ?
+                SELECT id FROM jobs WHERE files_pruned = 0 AND finished_at IS NOT NULL AND finished_at < ? ORDER BY finished_at LIMIT ?
                 """, arguments: [before.timeIntervalSince1970, limit])
             for id in ids { try db.execute(sql: "UPDATE jobs SET files_pruned = 1 WHERE id = ?", arguments: [id]) }
             return ids
         }
+    }
+
+    public func deleteHistory(finishedBefore date: Date, limit: Int) async throws -> Int {
+        let deleted = try await pool.write { db -> Int in
+            let ids = try String.fetchAll(db, sql: """
+                SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ? AND files_pruned = 1 ORDER BY finished_at LIMIT ?
+                """, arguments: [date.timeIntervalSince1970, limit])
+            for id in ids {
+                try db.execute(sql: "DELETE FROM job_events WHERE job_id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
+            }
+            return ids.count
+        }
+        if deleted > 0 {
+            try await pool.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA incremental_vacuum") }
+        }
+        return deleted
     }
 
     // MARK: Helpers

@@ -22,6 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Submissions per user per hour.") var maxPerHour = 60
     @Option(help: "Largest solution upload, e.g. 1M.") var maxUpload = "1M"
     @Option(help: "Days to keep finished jobs' files and logs.") var retentionDays = 30.0
+    @Option(help: "Days to keep finished jobs' rows, scores and events (at least --retention-days).") var historyDays = 365.0
     @Option(help: "NVML library for the local worker's GPUs (default: the driver's libnvidia-ml.so.1, if any).") var nvml = NVML.defaultPath
 
     /// Sandboxes bind these paths, which must be absolute and clean.
@@ -36,7 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, dataDirectory: dataDir, competitionsDirectory: competitions,
             quotas: Quotas(maxQueued: maxQueued, maxRunning: maxRunning, submissionsPerWindow: maxPerHour, window: 3600),
             maxUploadBytes: Int(Quantity.bytes(maxUpload, option: "--max-upload")),
-            retention: retentionDays * 86400, localSlots: slots)
+            retention: retentionDays * 86400, historyRetention: historyDays * 86400, localSlots: slots)
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let store = try await StoreLocation(database ?? ProcessInfo.processInfo.environment["PROCTOR_DATABASE"], dataDirectory: dataDir).open()
         let sandbox = slots > 0 ? try Sandbox() : nil

@@ -82,4 +82,24 @@ import Testing
         #expect(logs.status == 404)
         #expect((logs.json?["detail"] as? String ?? "").contains("pruned"))
     }
+
+    @Test func jobHistoryPastItsRetentionIsDeletedWithItsEvents() async throws {
+        let server = try await TestServer(slots: 1)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        let old = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        _ = try await server.waitForEnd(alice, old)
+        let cutoff = Date().addingTimeInterval(0.01)
+        try await Task.sleep(for: .milliseconds(20))
+        let recent = try #require(try await server.submitShell(alice, "echo 2 > out.txt")["id"] as? String)
+        _ = try await server.waitForEnd(alice, recent)
+        // Rows outlive their files: nothing goes while the files are there.
+        #expect(await server.server.pruneHistory(finishedBefore: cutoff) == 0)
+        #expect(await server.server.pruneJobFiles(finishedBefore: cutoff) == 1)
+        #expect(await server.server.pruneHistory(finishedBefore: cutoff) == 1)
+        #expect(try await alice.send(.GET, "/v1/jobs/\(old)").status == 404)
+        #expect(try await server.store.events(jobID: old).isEmpty)
+        #expect(try await alice.call(.GET, "/v1/jobs/\(recent)").json?["score"] as? Double == 2)
+        #expect(try await server.store.stateCounts()[.succeeded] == 1)
+    }
 }

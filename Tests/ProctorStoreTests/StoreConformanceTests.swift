@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import ProctorCore
 import ProctorStore
 import Testing
@@ -48,6 +49,47 @@ import Testing
         #expect(try await store.job(id: second.id)?.state == .queued)
         #expect(try await store.stateCounts()[.succeeded] == 1)
         #expect(try await store.stateCounts()[.cancelled] == 1)
+    }
+
+    /// Old history goes, with its events, only once its files are gone; on
+    /// SQLite the freed pages go back to the file system.
+    @Test(arguments: StoreKind.available)
+    func historyIsDeletedOnceItsFilesAreGone(kind: StoreKind) async throws {
+        let (store, path) = try await kind.makeWithPath()
+        let user = try await store.createUser(name: "h", at: Date())
+        let long = String(repeating: "x", count: 3000)
+        var ids: [String] = []
+        for i in 0..<400 {
+            var job = Job.sample(user: user.id)
+            job.metadata = .string(long)
+            ids.append(try await store.insert(job, limits: nil).job.id)
+            _ = try await store.claim(worker: "w", competitions: ["c"], maxRunningPerUser: 1000, at: Date(), leaseUntil: later)
+            _ = try await store.report(jobID: job.id, worker: "w", update: JobUpdate(state: .running, reason: "r"), at: Date())
+            let finished = Date().addingTimeInterval(i < 300 ? -7200 : 0)
+            _ = try await store.report(jobID: job.id, worker: "w", update: JobUpdate(state: .succeeded, reason: "s", score: 1), at: finished)
+        }
+        let cutoff = Date().addingTimeInterval(-3600)
+        #expect(try await store.deleteHistory(finishedBefore: cutoff, limit: 1000) == 0)  // files not pruned yet
+        #expect(try await store.takePrunable(before: cutoff, limit: 1000).count == 300)
+        let pagesBefore = try path.map { try Self.pages($0) }
+        #expect(try await store.deleteHistory(finishedBefore: cutoff, limit: 1000) == 300)
+        #expect(try await store.job(id: ids[0]) == nil)
+        #expect(try await store.events(jobID: ids[0]).isEmpty)
+        #expect(try await store.job(id: ids[399])?.state == .succeeded)
+        #expect(try await store.stateCounts()[.succeeded] == 100)
+        if let path, let before = pagesBefore {
+            let after = try Self.pages(path)
+            #expect(after.free == 0)
+            #expect(after.total < before.total / 2)
+        }
+    }
+
+    /// The file's page count and free pages, read on a connection of its own.
+    static func pages(_ path: String) throws -> (total: Int, free: Int) {
+        let queue = try DatabaseQueue(path: path)
+        return try queue.read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0, try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
+        }
     }
 
     /// The fair order, exactly: priority first, then the user who was served

@@ -21,6 +21,14 @@ enum StoreKind: String, CaseIterable, Sendable {
         var description: String { "PROCTOR_TEST_POSTGRES is not set; start a server with 'bash .ci/postgres.sh start'" }
     }
 
+    /// A fresh, empty store, and the SQLite file behind it (nil for PostgreSQL).
+    func makeWithPath() async throws -> (any JobStore, String?) {
+        guard self == .sqlite else { return (try await make(), nil) }
+        let directory = NSTemporaryDirectory() + "proctor-store-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return (try SQLiteStore(path: directory + "/proctor.sqlite"), directory + "/proctor.sqlite")
+    }
+
     /// A fresh, empty store.
     func make() async throws -> any JobStore {
         switch self {
