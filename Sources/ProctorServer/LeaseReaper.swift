@@ -9,8 +9,9 @@ import ServiceLifecycle
 struct LeaseReaper: Service {
     let store: any JobStore
     let interval: Double
+    /// The service's retry bound.
+    let maxAttempts: Int
     let logger: Logger
-    let maxAttempts = 3
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {

@@ -43,7 +43,7 @@ public struct ProctorServer: Sendable {
         if let sandbox, configuration.localSlots > 0 {
             worker = Worker(
                 broker: StoreBroker(store: store, worker: configuration.localWorkerID, leaseSeconds: configuration.leaseSeconds,
-                                    maxRunningPerUser: configuration.quotas.maxRunning),
+                                    maxRunningPerUser: configuration.quotas.maxRunning, maxAttempts: configuration.maxAttempts),
                 catalog: catalog, sandbox: sandbox,
                 configuration: WorkerConfiguration(
                     id: configuration.localWorkerID, slots: configuration.localSlots, dataDirectory: configuration.dataDirectory,
@@ -78,7 +78,7 @@ public struct ProctorServer: Sendable {
     /// Remote workers' jobs are left to their leases.
     public func recover() async throws {
         guard worker != nil else { return }
-        let changed = try await store.requeueExpired(at: Date(), heldBy: configuration.localWorkerID, maxAttempts: 3)
+        let changed = try await store.requeueExpired(at: Date(), heldBy: configuration.localWorkerID, maxAttempts: configuration.maxAttempts)
         for job in changed {
             logger.warning("recovered job after restart", metadata: ["job": "\(job.id)", "state": "\(job.state.rawValue)"])
         }
@@ -114,7 +114,7 @@ public struct ProctorServer: Sendable {
             logger: logger)
         var services: [any Service] = [app]
         if let worker { services.append(worker) }
-        services.append(LeaseReaper(store: store, interval: max(0.2, configuration.leaseSeconds / 6), logger: logger))
+        services.append(LeaseReaper(store: store, interval: max(0.2, configuration.leaseSeconds / 6), maxAttempts: configuration.maxAttempts, logger: logger))
         services.append(RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention,
                                          historyRetention: configuration.historyRetention, logger: logger))
         let group = ServiceGroup(configuration: .init(

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ProctorStore
 
 /// Per-user quotas: refused with 429 and when to retry.
 public struct Quotas: Sendable {
@@ -39,6 +40,9 @@ public struct ServerConfiguration: Sendable {
     public var leaseSeconds: Double
     /// Longest a worker's request for a job waits for one (long poll).
     public var longPollSeconds: Double
+    /// Times a job is tried before an infrastructure failure (or a lost
+    /// worker) is final. The service alone decides; workers report facts.
+    public var maxAttempts: Int = JobTransitions.defaultMaxAttempts
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, competitionsDirectory: String,
                 quotas: Quotas = Quotas(), maxUploadBytes: Int = 1 << 20, maxMetadataBytes: Int = 4096,

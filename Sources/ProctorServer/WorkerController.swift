@@ -106,11 +106,12 @@ struct WorkerController {
         guard let update = try? await request.decode(as: JobUpdate.self, context: context) else {
             throw Problem.badRequest("the report must be a JobUpdate JSON object")
         }
-        guard let job = try await state.store.report(jobID: id, worker: node, update: update, at: Date()) else {
+        guard let job = try await state.store.report(jobID: id, worker: node, update: update, at: Date(),
+                                                     maxAttempts: state.configuration.maxAttempts) else {
             context.logger.warning("late report refused", metadata: ["job": "\(id)", "node": "\(node)"])
             throw Problem.conflict("this node no longer holds job \(id); the report was refused", slug: "lease-lost")
         }
-        if update.state == .queued { await doorbell.ring() }
+        if job.state == .queued { await doorbell.ring() }
         if update.state == .queued || update.state.isTerminal {
             try await countOutcome(of: update, job: job, on: node, context: context)
         }

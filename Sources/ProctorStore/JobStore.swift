@@ -157,7 +157,9 @@ public protocol JobStore: Sendable {
     /// worker no longer holds it.
     func renew(jobID: String, worker: String, until: Date) async throws -> Job?
     /// Applies a worker's update if it still holds the lease; `nil` otherwise.
-    func report(jobID: String, worker: String, update: JobUpdate, at: Date) async throws -> Job?
+    /// An infrastructure failure is retried (the job queued again) while the
+    /// job was tried fewer than `maxAttempts` times (``JobTransitions``).
+    func report(jobID: String, worker: String, update: JobUpdate, at: Date, maxAttempts: Int) async throws -> Job?
     /// Sets a queued job's priority (higher runs first); `nil` if it is not queued.
     func setPriority(jobID: String, priority: Int, actor: String, at: Date) async throws -> Job?
     /// Cancels a queued job at once, or flags a leased or running one for its worker.
@@ -196,6 +198,11 @@ public protocol JobStore: Sendable {
 }
 
 extension JobStore {
+    /// A report under the default retry bound.
+    public func report(jobID: String, worker: String, update: JobUpdate, at: Date) async throws -> Job? {
+        try await report(jobID: jobID, worker: worker, update: update, at: at, maxAttempts: JobTransitions.defaultMaxAttempts)
+    }
+
     /// A claim with no short-job restriction.
     public func claim(worker: String, competitions: Set<String>, maxRunningPerUser: Int, at: Date, leaseUntil: Date) async throws -> Job? {
         try await claim(worker: worker, competitions: competitions, maxRunningPerUser: maxRunningPerUser, maxExpectedTime: nil, at: at, leaseUntil: leaseUntil)

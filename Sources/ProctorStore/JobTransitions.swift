@@ -4,18 +4,35 @@ import ProctorCore
 /// The rules every store applies to a job, whatever database holds it: a
 /// worker's report only while it holds the lease and only along
 /// `JobState.successors`; cancellation; and what a lapsed lease becomes.
-enum JobTransitions {
-    /// The job after `update`, or `nil` when the worker no longer holds it (a
-    /// late report) or the move is not allowed (terminal states never change).
-    static func apply(_ update: JobUpdate, to current: Job, worker: String, at: Date) -> Job? {
+public enum JobTransitions {
+    /// How many times a job is tried before an infrastructure failure is final.
+    public static let defaultMaxAttempts = 3
+
+    /// The job after `update` and the reason to record, or `nil` when the
+    /// worker no longer holds it (a late report) or the move is not allowed
+    /// (terminal states never change). The retry bound is the service's:
+    /// an infrastructure failure goes back to the queue while the job has
+    /// been tried fewer than `maxAttempts` times and is final after that,
+    /// whatever the worker asked for.
+    static func apply(_ update: JobUpdate, to current: Job, worker: String, at: Date, maxAttempts: Int) -> (job: Job, reason: String)? {
         guard current.leaseOwner == worker, JobState.active.contains(current.state),
             current.state.canMove(to: update.state) || current.state == update.state
         else { return nil }
         var job = current
-        job.state = update.state
-        if update.state == .running && job.startedAt == nil { job.startedAt = at }
-        if update.state.isTerminal { job.finishedAt = at }
-        if update.state == .queued || update.state.isTerminal {
+        var reason = update.reason
+        var state = update.state
+        let infrastructure = update.state == .queued || (update.state == .errored && update.error?.type == .infrastructure)
+        if infrastructure && current.attempts < maxAttempts {
+            state = .queued
+            if update.state != .queued { reason = "retrying after an infrastructure failure: \(update.reason)" }
+        } else if infrastructure {
+            state = .errored
+            job.error = update.error ?? JobError(.infrastructure, "the job failed for infrastructure reasons \(current.attempts) times: \(update.reason)")
+        }
+        job.state = state
+        if state == .running && job.startedAt == nil { job.startedAt = at }
+        if state.isTerminal { job.finishedAt = at }
+        if state == .queued || state.isTerminal {
             job.leaseOwner = nil
             job.leaseExpiresAt = nil
         }
@@ -23,8 +40,8 @@ enum JobTransitions {
         job.gradeReport = update.gradeReport ?? job.gradeReport
         job.score = update.score ?? job.score
         job.results = update.results ?? job.results
-        job.error = update.error ?? job.error
-        return job
+        if state != .queued { job.error = update.error ?? job.error }
+        return (job, reason)
     }
 
     /// A queued job is cancelled at once; an active one is flagged for its

@@ -219,13 +219,14 @@ public final class PostgresStore: JobStore {
             """).first.map(Self.job)
     }
 
-    public func report(jobID: String, worker: String, update: JobUpdate, at: Date) async throws -> Job? {
+    public func report(jobID: String, worker: String, update: JobUpdate, at: Date, maxAttempts: Int) async throws -> Job? {
         return try await transaction { connection, logger in
             guard let row = try await Self.rows(connection, "SELECT * FROM jobs WHERE id = \(jobID) FOR UPDATE", logger).first else { return nil }
-            guard let job = JobTransitions.apply(update, to: try Self.job(row), worker: worker, at: at) else { return nil }
+            let before = try Self.job(row)
+            guard let (job, reason) = JobTransitions.apply(update, to: before, worker: worker, at: at, maxAttempts: maxAttempts) else { return nil }
             try await Self.save(connection, job, logger)
-            if job.state != (try Self.job(row)).state {
-                try await Self.record(connection, JobEvent(jobID: jobID, at: at, from: try Self.job(row).state, to: job.state, actor: "worker:\(worker)", reason: update.reason), logger)
+            if job.state != before.state {
+                try await Self.record(connection, JobEvent(jobID: jobID, at: at, from: before.state, to: job.state, actor: "worker:\(worker)", reason: reason), logger)
             }
             return job
         }

@@ -200,14 +200,14 @@ public struct SQLiteStore: JobStore {
         }
     }
 
-    public func report(jobID: String, worker: String, update: JobUpdate, at: Date) async throws -> Job? {
+    public func report(jobID: String, worker: String, update: JobUpdate, at: Date, maxAttempts: Int) async throws -> Job? {
         try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]) else { return nil }
             let before = Self.job(row)
-            guard let job = JobTransitions.apply(update, to: before, worker: worker, at: at) else { return nil }
+            guard let (job, reason) = JobTransitions.apply(update, to: before, worker: worker, at: at, maxAttempts: maxAttempts) else { return nil }
             try Self.save(db, job)
             if before.state != job.state {
-                try Self.record(db, JobEvent(jobID: jobID, at: at, from: before.state, to: job.state, actor: "worker:\(worker)", reason: update.reason))
+                try Self.record(db, JobEvent(jobID: jobID, at: at, from: before.state, to: job.state, actor: "worker:\(worker)", reason: reason))
             }
             return job
         }

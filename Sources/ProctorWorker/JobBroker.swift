@@ -32,12 +32,16 @@ public struct StoreBroker: JobBroker {
     let worker: String
     let leaseSeconds: Double
     let maxRunningPerUser: Int
+    /// The service's retry bound (the store applies it to every report).
+    let maxAttempts: Int
 
-    public init(store: any JobStore, worker: String, leaseSeconds: Double, maxRunningPerUser: Int) {
+    public init(store: any JobStore, worker: String, leaseSeconds: Double, maxRunningPerUser: Int,
+                maxAttempts: Int = JobTransitions.defaultMaxAttempts) {
         self.store = store
         self.worker = worker
         self.leaseSeconds = leaseSeconds
         self.maxRunningPerUser = maxRunningPerUser
+        self.maxAttempts = maxAttempts
     }
 
     public func claim(competitions: Set<String>, freeSlots: Int, maxExpectedTime: Double?) async throws -> Job? {
@@ -52,7 +56,7 @@ public struct StoreBroker: JobBroker {
     }
 
     public func report(_ job: Job, _ update: JobUpdate) async throws -> Bool {
-        try await store.report(jobID: job.id, worker: worker, update: update, at: Date()) != nil
+        try await store.report(jobID: job.id, worker: worker, update: update, at: Date(), maxAttempts: maxAttempts) != nil
     }
 
     public func fetchSubmission(_ job: Job, into paths: JobPaths) async throws {}

@@ -13,8 +13,6 @@ public struct WorkerConfiguration: Sendable {
     /// A job's lease lasts this long and is renewed every `heartbeat`.
     public var leaseSeconds: Double
     public var heartbeat: Double
-    /// Infrastructure failures retried up to this many attempts.
-    public var maxAttempts: Int
     public var dataDirectory: String
     /// Sandbox slots used are `firstSlot ..< firstSlot + slots`.
     public var firstSlot: Int
@@ -27,7 +25,7 @@ public struct WorkerConfiguration: Sendable {
     public var keepsJobFiles: Bool
 
     public init(id: String, slots: Int, dataDirectory: String, leaseSeconds: Double = 30, heartbeat: Double = 5,
-                maxAttempts: Int = 3, firstSlot: Int = 0, shortLaneSeconds: Double? = 60, keepsJobFiles: Bool = true) {
+                firstSlot: Int = 0, shortLaneSeconds: Double? = 60, keepsJobFiles: Bool = true) {
         self.shortLaneSeconds = shortLaneSeconds
         self.keepsJobFiles = keepsJobFiles
         self.id = id
@@ -35,7 +33,6 @@ public struct WorkerConfiguration: Sendable {
         self.dataDirectory = dataDirectory
         self.leaseSeconds = leaseSeconds
         self.heartbeat = heartbeat
-        self.maxAttempts = maxAttempts
         self.firstSlot = firstSlot
     }
 }
@@ -198,11 +195,8 @@ public final class Worker: Service, Sendable {
     }
 
     private func finish(_ job: Job, _ update: JobUpdate, logger: Logger) async {
-        var update = update
-        // An infrastructure failure is not the user's: retry it, up to a bound.
-        if update.state == .errored, update.error?.type == .infrastructure, job.attempts < configuration.maxAttempts {
-            update = JobUpdate(state: .queued, reason: "retrying after an infrastructure failure: \(update.reason)", nodeFault: update.nodeFault)
-        }
+        // Facts only: whether an infrastructure failure is retried is the
+        // service's decision (its retry bound, applied by the store).
         do {
             try await broker.publishLogs(job, from: JobPaths(dataDirectory: configuration.dataDirectory, jobID: job.id))
         } catch {
@@ -217,7 +211,7 @@ public final class Worker: Service, Sendable {
         } catch {
             logger.error("reporting the job failed", metadata: ["error": "\(error)"])
         }
-        if update.state == .queued { await doorbell.ring() }
+        if update.state == .errored && update.error?.type == .infrastructure { await doorbell.ring() }
         if !configuration.keepsJobFiles {
             try? FileManager.default.removeItem(atPath: JobPaths(dataDirectory: configuration.dataDirectory, jobID: job.id).root)
         }

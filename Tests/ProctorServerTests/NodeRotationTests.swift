@@ -95,4 +95,29 @@ import Testing
         #expect(current.nodeFaults == 0)
         #expect(current.infrastructureFailureUsers.isEmpty)
     }
+
+    @Test func theServiceAloneDecidesWhetherAFailedJobIsRetried() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let node = FakeNode(client: try await server.client("node-d", role: .worker))
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        // The worker reports what happened; the service requeues while the
+        // job has attempts left, whatever the worker asks for.
+        for attempt in 1...3 {
+            #expect(try await node.lease() == id)
+            let update = attempt == 3
+                ? JobUpdate(state: .queued, reason: "please retry")
+                : JobUpdate(state: .errored, reason: "sandbox broke", error: JobError(.infrastructure, "sandbox broke"))
+            let response = try await node.client.send(.POST, "/v1/worker/jobs/\(id)/report", body: try JSONEncoder().encode(update),
+                                                      contentType: "application/json")
+            #expect(response.json?["state"] as? String == (attempt < 3 ? "queued" : "errored"), "attempt \(attempt)")
+        }
+        let job = try await alice.call(.GET, "/v1/jobs/\(id)").json
+        #expect(job?["state"] as? String == "errored")
+        #expect(job?["attempts"] as? Int == 3)
+        #expect((job?["error"] as? [String: Any])?["fault"] as? String == "infrastructure")
+        let reasons = try await server.store.events(jobID: id).map(\.reason)
+        #expect(reasons.contains("retrying after an infrastructure failure: sandbox broke"))
+    }
 }
