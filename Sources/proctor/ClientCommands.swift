@@ -42,6 +42,21 @@ func summarize(_ job: [String: Any]) -> String {
     return lines.joined(separator: "\n")
 }
 
+/// One line for `proctor jobs`: id, competition, state, score, age.
+func jobLine(_ job: [String: Any], now: Date = Date()) -> String {
+    let id = job["id"] as? String ?? "?"
+    let competition = job["competition"] as? String ?? "?"
+    let state = job["state"] as? String ?? "?"
+    let score = (job["score"] as? Double).map { String(format: "%.4g", $0) } ?? "-"
+    var age = "?"
+    if let text = job["created_at"] as? String, let created = try? Date(text, strategy: .iso8601) {
+        let seconds = max(0, Int(now.timeIntervalSince(created)))
+        age = seconds < 60 ? "\(seconds)s ago" : seconds < 3600 ? "\(seconds / 60)m ago"
+            : seconds < 86400 ? "\(seconds / 3600)h ago" : "\(seconds / 86400)d ago"
+    }
+    return [id, competition, state, score, age].joined(separator: "  ")
+}
+
 func printJSON(_ response: APIResponse) {
     print(response.text)
 }
@@ -125,7 +140,7 @@ struct JobsCommand: AsyncParsableCommand {
         if let competition { query.append("competition=\(competition)") }
         let response = try await connection.client.call(.GET, "/v1/jobs" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
         if connection.json { return printJSON(response) }
-        for job in response.json?["jobs"] as? [[String: Any]] ?? [] { print(summarize(job).split(separator: "\n").first ?? "") }
+        for job in response.json?["jobs"] as? [[String: Any]] ?? [] { print(jobLine(job)) }
     }
 }
 

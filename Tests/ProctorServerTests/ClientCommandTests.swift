@@ -1,0 +1,38 @@
+import Foundation
+import ProctorClient
+import Testing
+
+/// The `proctor` client commands as a person types them, against a real server.
+@Suite struct ClientCommandTests {
+    func proctor(_ arguments: [String], server: TestServer, token: String?) throws -> (status: Int32, output: String) {
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/proctor").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = ["PROCTOR_SERVER": server.url, "PROCTOR_TOKEN": token ?? "", "PATH": "/usr/bin:/bin"]
+        let out = Foundation.Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func jobsPrintsOneReadableLinePerJob() async throws {
+        let server = try await TestServer(slots: 1)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        let done = try #require(try await server.submitShell(alice, "echo 0.75 > out.txt")["id"] as? String)
+        _ = try await server.waitForEnd(alice, done)
+        let (status, output) = try proctor(["jobs"], server: server, token: alice.token)
+        #expect(status == 0)
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 1)
+        let fields = lines.first?.split(separator: " ", omittingEmptySubsequences: true).map(String.init) ?? []
+        #expect(fields.count == 6, "\(output)")  // id, competition, state, score, "Ns", "ago"
+        #expect(fields.first == done)
+        #expect(Array(fields.dropFirst().prefix(3)) == ["shell", "succeeded", "0.75"])
+        #expect(fields.last == "ago")
+    }
+}
