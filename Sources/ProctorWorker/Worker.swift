@@ -154,11 +154,23 @@ public final class Worker: Service, Sendable {
         logger.info("running job", metadata: ["slot": "\(slot)", "competition": "\(competition.id)@\(competition.version)",
                                               "gpus": "\(assigned.map(\.uuid))"])
         let runner = self.runner, given = assigned
-        let task = Task { JobUpdateOutcome(update: await runner.run(job, competition: competition, slot: slot, gpus: given, warden: warden)) }
-        await running.add(job.id, task)
-        let heartbeat = Task { await self.keepLease(job: job, task: task) }
-        var update = await task.value.update
-        heartbeat.cancel()
+        // The run, its heartbeat and its stop request are child tasks of this
+        // slot: whichever asks to stop cancels the run (the sandbox is killed
+        // within milliseconds), and cancelling the worker reaches them all.
+        let (stopRequests, stop) = AsyncStream<Void>.makeStream()
+        await running.add(job.id) { stop.finish() }
+        var update = await withTaskGroup(of: JobUpdate?.self) { group -> JobUpdate in
+            group.addTask { await runner.run(job, competition: competition, slot: slot, gpus: given, warden: warden) }
+            group.addTask { await self.keepLease(job: job); return nil }
+            group.addTask { for await _ in stopRequests {}; return nil }
+            var result: JobUpdate?
+            while let value = await group.next() {
+                if let value { result = value }
+                group.cancelAll()  // the job ended, or a helper asked it to stop
+            }
+            return result ?? JobUpdate(state: .cancelled, reason: "stopped", error: JobError(.cancelled, "the job was stopped"))
+        }
+        stop.finish()
         await running.remove(job.id)
         if let gpus, !assigned.isEmpty {
             let (failed, killed) = await gpus.release(assigned)
@@ -174,8 +186,9 @@ public final class Worker: Service, Sendable {
         await finish(job, update, logger: logger)
     }
 
-    /// Renews the lease while the job runs; a cancel flag or a lost lease stops it.
-    private func keepLease(job: Job, task: Task<JobUpdateOutcome, Never>) async {
+    /// Renews the lease while the job runs; returns when a cancel flag or a
+    /// lost lease means the job must stop (or when cancelled itself).
+    private func keepLease(job: Job) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(configuration.heartbeat))
             if Task.isCancelled { return }
@@ -183,7 +196,6 @@ public final class Worker: Service, Sendable {
                 let renewed = try await broker.renew(job)
                 if renewed == nil || renewed?.cancelRequested == true {
                     logger.info(renewed == nil ? "lease lost; stopping the job" : "cancel requested; stopping the job", metadata: ["job": "\(job.id)"])
-                    task.cancel()
                     return
                 }
                 // The output so far, so that `proctor logs` shows progress while the job runs.

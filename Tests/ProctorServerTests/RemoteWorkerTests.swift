@@ -174,4 +174,31 @@ import Testing
         #expect(["queued", "errored"].contains(job?["state"] as? String ?? ""))
         if job?["state"] as? String == "errored" { #expect((job?["error"] as? [String: Any])?["fault"] as? String == "infrastructure") }
     }
+
+    /// Processes on this machine whose command line contains `marker`.
+    static func processes(running marker: String) -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name in
+            guard let pid = Int32(name), let data = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { return nil }
+            return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(marker) ? pid : nil
+        }
+    }
+
+    @Test func stoppingAWorkerReachesTheSandboxesOfItsRunningJobs() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 30)
+        defer { Task { await server.stop() } }
+        let worker = try await server.remoteWorker("node-6")
+        let alice = try await server.client("alice")
+        let marker = "31.4159\(Int.random(in: 100...999))"
+        let id = try #require(try await server.submitShell(alice, "sleep \(marker)")["id"] as? String)
+        try await server.waitUntilRunning(id)
+        for _ in 0..<100 where Self.processes(running: marker).isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!Self.processes(running: marker).isEmpty)
+        let stoppedAt = ContinuousClock.now
+        worker.cancel()
+        while !Self.processes(running: marker).isEmpty && ContinuousClock.now - stoppedAt < .seconds(4) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(Self.processes(running: marker).isEmpty)
+        #expect(ContinuousClock.now - stoppedAt < .seconds(2))
+    }
 }
