@@ -24,7 +24,8 @@ struct JobsController {
         let submission = try await SubmissionParser(state: state).parse(request, context: context)
         let id = UUID().uuidString.lowercased()
         let paths = JobPaths(dataDirectory: state.configuration.dataDirectory, jobID: id)
-        try SubmissionParser.save(submission.file, named: submission.fileName, in: paths.submission)
+        let file = submission.file, fileName = submission.fileName, directory = paths.submission
+        try await BlockingIO.run { try SubmissionParser.save(file, named: fileName, in: directory) }
         let job = Job(
             id: id, userID: principal.user.id, competitionID: submission.competition.id,
             competitionVersion: submission.competition.version, fileName: submission.fileName,
@@ -138,7 +139,7 @@ struct JobsController {
             throw Problem.forbidden("the grader's logs of \(job.competitionID) are for its organizers; your score and results are in the job itself")
         }
         let path = JobPaths(dataDirectory: state.configuration.dataDirectory, jobID: job.id).log(stage: stage, stream: stream)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try await BlockingIO.run({ FileManager.default.contents(atPath: path) }) else {
             let why = job.state == .queued || job.state == .leased ? "the job has not started yet" : job.state.isTerminal ? "this stage did not run, or its logs were pruned" : "no output yet"
             throw Problem.notFound("no \(stage) \(stream) log: \(why)")
         }

@@ -78,7 +78,9 @@ struct WorkerController {
     @Sendable func submission(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         let job = try await heldJob(context)
         let path = JobPaths(dataDirectory: state.configuration.dataDirectory, jobID: job.id).submission + "/" + job.fileName
-        guard let data = FileManager.default.contents(atPath: path) else { throw Problem.notFound("the submission of \(job.id) is missing") }
+        guard let data = try await BlockingIO.run({ FileManager.default.contents(atPath: path) }) else {
+            throw Problem.notFound("the submission of \(job.id) is missing")
+        }
         var headers = HTTPFields()
         headers[.contentType] = "application/octet-stream"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -95,9 +97,43 @@ struct WorkerController {
             throw Problem(.contentTooLarge, slug: "upload-too-large", title: "Log too large", detail: "a log is at most 64 MiB")
         }
         let paths = JobPaths(dataDirectory: state.configuration.dataDirectory, jobID: job.id)
-        try FileManager.default.createDirectory(atPath: paths.logs, withIntermediateDirectories: true)
-        try Data(buffer: body).write(to: URL(fileURLWithPath: paths.log(stage: stage, stream: stream)), options: .atomic)
-        return Response(status: .noContent)
+        let path = paths.log(stage: stage, stream: stream), logs = paths.logs
+        let bytes = Data(buffer: body)
+        // With ?offset=N (N > 0) the bytes continue the log from byte N (a
+        // worker sends only what is new); at offset 0, or without one, they
+        // replace the whole log (a new attempt starts its logs afresh).
+        let offsetText = request.uri.queryParameters["offset"].map(String.init)
+        guard let offsetText, offsetText != "0" else {
+            try await BlockingIO.run {
+                try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+                try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
+            }
+            return Response(status: .noContent)
+        }
+        guard let offset = UInt64(offsetText) else { throw Problem.badRequest("offset must be a byte count") }
+        guard offset + UInt64(bytes.count) <= 64 << 20 else {
+            throw Problem(.contentTooLarge, slug: "upload-too-large", title: "Log too large", detail: "a log is at most 64 MiB")
+        }
+        let (appended, size) = try await BlockingIO.run { () throws -> (Bool, UInt64) in
+            try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            let size = try handle.seekToEnd()
+            guard size == offset else { return (false, size) }
+            try handle.write(contentsOf: bytes)
+            return (true, offset + UInt64(bytes.count))
+        }
+        var headers = HTTPFields()
+        headers[Self.logSize] = String(size)
+        guard appended else {
+            // Out of step (a retried upload, a restarted worker): say where the log stands.
+            let problem = Problem.conflict("the log holds \(size) bytes; send from there", slug: "log-offset")
+            var response = try problem.response(from: request, context: context)
+            response.headers[Self.logSize] = String(size)
+            return response
+        }
+        return Response(status: .noContent, headers: headers)
     }
 
     @Sendable func report(_ request: Request, context: ProctorRequestContext) async throws -> Response {
@@ -132,6 +168,9 @@ struct WorkerController {
             "users": "\(counted.infrastructureFailureUsers.count)", "last": "\(update.reason)",
         ])
     }
+
+    /// How many bytes of a log the service holds, on every log upload's answer.
+    static let logSize = HTTPField.Name("Log-Size")!
 
     private func jobID(_ context: ProctorRequestContext) throws -> String {
         let id = context.parameters.get("id") ?? ""

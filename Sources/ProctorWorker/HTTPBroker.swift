@@ -18,6 +18,8 @@ public struct HTTPBroker: JobBroker {
     let waitSeconds: Double
     /// How long a report is retried before giving up.
     let reportPatience: Double
+    /// How much of each log the service already has.
+    private let uploaded = LogOffsets()
 
     public init(client: ProctorClient, slots: Int, labels: @escaping @Sendable () async -> [String: String] = { [:] },
                 version: String = "1", waitSeconds: Double = 20, reportPatience: Double = 600) {
@@ -66,6 +68,7 @@ public struct HTTPBroker: JobBroker {
     }
 
     public func report(_ job: Job, _ update: JobUpdate) async throws -> Bool {
+        if update.state != .running { await uploaded.forget(jobID: job.id) }
         let body = try JSONEncoder().encode(update)
         let deadline = Date().addingTimeInterval(reportPatience)
         var delay = 0.25
@@ -90,12 +93,37 @@ public struct HTTPBroker: JobBroker {
         try response.body.write(to: URL(fileURLWithPath: paths.submission + "/" + job.fileName), options: .atomic)
     }
 
+    /// Sends what each log gained since the last call (append at an
+    /// offset); a service that holds a different amount says how much, and
+    /// the next call continues from there.
     public func publishLogs(_ job: Job, from paths: JobPaths) async throws {
         for stage in ["solution", "grade"] {
             for stream in ["stdout", "stderr"] {
-                guard let data = FileManager.default.contents(atPath: paths.log(stage: stage, stream: stream)) else { continue }
-                _ = try await client.call(.PUT, "/v1/worker/jobs/\(job.id)/logs/\(stage)/\(stream)", body: data, contentType: "text/plain")
+                let key = "\(job.id)/\(stage)/\(stream)"
+                let offset = await uploaded.offset(key)
+                guard let handle = FileHandle(forReadingAtPath: paths.log(stage: stage, stream: stream)) else { continue }
+                defer { try? handle.close() }
+                let size = try handle.seekToEnd()
+                guard size > offset else { continue }
+                try handle.seek(toOffset: offset)
+                let data = try handle.read(upToCount: Int(min(size - offset, 64 << 20))) ?? Data()
+                let response = try await client.send(.PUT, "/v1/worker/jobs/\(job.id)/logs/\(stage)/\(stream)?offset=\(offset)",
+                                                     body: data, contentType: "text/plain")
+                if let held = response.header("Log-Size").flatMap(UInt64.init) {
+                    await uploaded.set(key, held)
+                } else if response.status == 204 {
+                    await uploaded.set(key, offset + UInt64(data.count))
+                }
             }
         }
     }
+}
+
+/// Bytes of each log (`job/stage/stream`) the service is known to hold.
+actor LogOffsets {
+    private var offsets: [String: UInt64] = [:]
+
+    func offset(_ key: String) -> UInt64 { offsets[key] ?? 0 }
+    func set(_ key: String, _ value: UInt64) { offsets[key] = value }
+    func forget(jobID: String) { offsets = offsets.filter { !$0.key.hasPrefix(jobID + "/") } }
 }

@@ -201,4 +201,44 @@ import Testing
         #expect(Self.processes(running: marker).isEmpty)
         #expect(ContinuousClock.now - stoppedAt < .seconds(2))
     }
+
+    @Test func logsTravelIncrementallyAndWholeAtTheEnd() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 3)
+        defer { Task { await server.stop() } }
+        let worker = try await server.remoteWorker("node-7", heartbeat: 0.2)
+        defer { worker.cancel() }
+        let alice = try await server.client("alice")
+        let script = "for i in 1 2 3 4 5 6; do echo line $i; sleep 0.25; done; echo 1 > out.txt"
+        let id = try #require(try await server.submitShell(alice, script, expectedTime: 30)["id"] as? String)
+        var seen: [String] = []
+        while seen.count < 20, try await server.store.job(id: id)?.state.isTerminal != true {
+            let response = try await alice.send(.GET, "/v1/jobs/\(id)/logs")
+            if response.status == 200 { seen.append(response.text) }
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        #expect(try await server.waitForEnd(alice, id)["state"] as? String == "succeeded")
+        let whole = (1...6).map { "line \($0)\n" }.joined()
+        #expect(try await alice.call(.GET, "/v1/jobs/\(id)/logs").text == whole)
+        // Every view while it ran was a prefix of the whole: appended, never garbled.
+        #expect(seen.allSatisfy { whole.hasPrefix($0) })
+        #expect(seen.contains { !$0.isEmpty && $0 != whole })
+    }
+
+    @Test func anUploadOutOfStepIsToldWhereTheLogStands() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let node = try await server.client("node-8", role: .worker)
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        let lease = Data(#"{"slots": 1, "competitions": ["shell"], "wait_seconds": 1}"#.utf8)
+        #expect(try await node.send(.POST, "/v1/worker/lease", body: lease, contentType: "application/json").status == 200)
+        let path = "/v1/worker/jobs/\(id)/logs/solution/stdout"
+        #expect(try await node.send(.PUT, path + "?offset=0", body: Data("abc".utf8), contentType: "text/plain").status == 204)
+        #expect(try await node.send(.PUT, path + "?offset=3", body: Data("def".utf8), contentType: "text/plain").status == 204)
+        let stale = try await node.send(.PUT, path + "?offset=3", body: Data("def".utf8), contentType: "text/plain")
+        #expect(stale.status == 409)
+        #expect(stale.header("Log-Size") == "6")
+        #expect(try await node.send(.PUT, path + "?offset=x", body: Data(), contentType: "text/plain").status == 400)
+        #expect(try await alice.call(.GET, "/v1/jobs/\(id)/logs").text == "abcdef")
+    }
 }
