@@ -67,7 +67,9 @@ struct AdminController {
         guard let body = try? await request.decode(as: PriorityRequest.self, context: context), (-100...100).contains(body.priority) else {
             throw Problem.badRequest("send JSON {\"priority\": N} with N between -100 and 100 (higher runs first)")
         }
-        guard Identifier.isJobID(id), let job = try await state.store.setPriority(jobID: id, priority: body.priority, actor: principal.actor, at: Date()) else {
+        let changed = Identifier.isJobID(id) ? try await state.store.setPriority(jobID: id, priority: body.priority, actor: principal.actor, at: Date()) : nil
+        await state.placements.invalidate()
+        guard let job = changed else {
             throw Problem.conflict("no queued job \(id.prefix(64)): only a queued job's priority can change", slug: "job-not-queued")
         }
         return try JSONResponse.make(try await state.resource(job))

@@ -37,6 +37,7 @@ struct JobsController {
             stored = try await state.store.insert(job, limits: SubmissionLimits(
                 maxQueued: quotas.maxQueued, maxPerWindow: quotas.submissionsPerWindow,
                 windowStart: Date().addingTimeInterval(-quotas.window)))
+            await state.placements.invalidate()
         } catch let error as StoreError {
             try? FileManager.default.removeItem(atPath: paths.root)
             switch error {
@@ -108,7 +109,9 @@ struct JobsController {
         guard !job.state.isTerminal else {
             throw Problem.conflict("the job is already \(job.state.rawValue); a finished job cannot be cancelled", slug: "job-finished")
         }
-        guard var updated = try await state.store.cancel(jobID: job.id, actor: principal.actor, at: Date()) else {
+        let cancelled = try await state.store.cancel(jobID: job.id, actor: principal.actor, at: Date())
+        await state.placements.invalidate()
+        guard var updated = cancelled else {
             throw Problem.notFound("no job \(job.id) among yours")
         }
         if !updated.state.isTerminal, await state.worker?.cancel(jobID: job.id) == true {

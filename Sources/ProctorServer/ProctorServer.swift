@@ -20,6 +20,8 @@ public struct ProctorServer: Sendable {
     let limiter = BadTokenLimiter()
     /// Tokens seen in the last second: a revocation reaches every replica within it.
     let tokens: TokenCache
+    /// Queue shapes for positions and waits, a quarter of a second at most.
+    let placements = PlacementCache()
     /// Wakes long-polling remote workers when a job is submitted.
     let doorbell = Doorbell()
 
@@ -55,7 +57,8 @@ public struct ProctorServer: Sendable {
     }
 
     var state: ServiceState {
-        ServiceState(store: store, catalog: catalog, worker: worker, doorbell: doorbell, localGPUs: gpuCount, configuration: configuration)
+        ServiceState(store: store, catalog: catalog, worker: worker, doorbell: doorbell, localGPUs: gpuCount, configuration: configuration,
+                     placements: placements)
     }
 
     /// The router with every route and middleware.

@@ -24,8 +24,16 @@ struct ServiceState: Sendable {
     }
     let configuration: ServerConfiguration
 
-    /// Places queued jobs in the fair queue (one snapshot for all of them).
+    /// Queue shapes remembered for a moment (shared by every route).
+    let placements: PlacementCache
+
+    /// Places queued jobs in the fair queue (one snapshot for all of them,
+    /// at most a quarter of a second old).
     func placement(competitionID: String?) async throws -> QueuePlacement {
+        try await placements.placement(competitionID: competitionID) { try await self.freshPlacement(competitionID: competitionID) }
+    }
+
+    private func freshPlacement(competitionID: String?) async throws -> QueuePlacement {
         let snapshot = try await store.queueSnapshot()
         let average = try await store.averageRunSeconds(competitionID: competitionID) ?? 30
         // Capacity is this server's worker plus every remote node seen lately.

@@ -57,6 +57,7 @@ struct WorkerController {
                 worker: node, competitions: competitions, maxRunningPerUser: state.configuration.quotas.maxRunning,
                 maxExpectedTime: body.maxExpectedTime, at: now, leaseUntil: now.addingTimeInterval(state.configuration.leaseSeconds))
             {
+                await state.placements.invalidate()
                 context.logger.info("job leased", metadata: ["job": "\(job.id)", "node": "\(node)", "job_request": "\(job.requestID)"])
                 return try JSONResponse.make(LeaseGrant(job: job, leaseSeconds: state.configuration.leaseSeconds))
             }
@@ -147,6 +148,7 @@ struct WorkerController {
             context.logger.warning("late report refused", metadata: ["job": "\(id)", "node": "\(node)"])
             throw Problem.conflict("this node no longer holds job \(id); the report was refused", slug: "lease-lost")
         }
+        await state.placements.invalidate()
         if job.state == .queued { await doorbell.ring() }
         if update.state == .queued || update.state.isTerminal {
             try await countOutcome(of: update, job: job, on: node, context: context)
