@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "proctor", targets: ["proctor"]),
+        .executable(name: "proctor-worker", targets: ["proctor-worker"]),
         .library(name: "ProctorSandbox", targets: ["ProctorSandbox"]),
     ],
     dependencies: [
@@ -37,6 +38,8 @@ let package = Package(
         ),
         .target(name: "ProctorSandbox", dependencies: ["CSeccomp"]),
         .target(name: "ProctorCore"),
+        // The worker protocol's own snake_case types, shared by the service and its workers.
+        .target(name: "ProctorWire", dependencies: ["ProctorCore"]),
         // NVML through dlopen: inventory, health, the VRAM warden.
         .target(name: "ProctorGPU", dependencies: ["ProctorSandbox"]),
         .target(
@@ -51,7 +54,7 @@ let package = Package(
         .target(
             name: "ProctorWorker",
             dependencies: [
-                "ProctorCore", "ProctorSandbox", "ProctorStore", "ProctorClient", "ProctorGPU",
+                "ProctorCore", "ProctorSandbox", "ProctorWire", "ProctorClient", "ProctorGPU",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -60,7 +63,7 @@ let package = Package(
         .target(
             name: "ProctorServer",
             dependencies: [
-                "ProctorCore", "ProctorStore", "ProctorWorker", "ProctorGPU",
+                "ProctorCore", "ProctorStore", "ProctorWorker", "ProctorWire", "ProctorGPU",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -75,9 +78,21 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // The node agent's command, shared by `proctor worker` and the slim `proctor-worker`.
+        .target(
+            name: "ProctorNode",
+            dependencies: [
+                "ProctorWorker", "ProctorClient", "ProctorGPU", "ProctorSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "proctor-worker", dependencies: ["ProctorNode"]),
         .executableTarget(
             name: "proctor",
             dependencies: [
+                "ProctorNode",
                 "ProctorSandbox", "ProctorServer", "ProctorClient", "ProctorStore", "ProctorWorker", "ProctorGPU",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -127,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProctorGPUTests",
-            dependencies: ["ProctorGPU", "ProctorSandbox", "ProctorWorker", "ProctorStore", "ProctorCore", "proctor-init",
+            dependencies: ["ProctorGPU", "ProctorSandbox", "ProctorWorker", "ProctorServer", "ProctorStore", "ProctorCore", "proctor-init",
                            .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"]
         ),
@@ -142,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "ProctorServerTests",
             dependencies: [
-                "ProctorServer", "ProctorClient", "ProctorStore", "ProctorWorker", "proctor-init", "proctor",
+                "ProctorServer", "ProctorClient", "ProctorStore", "ProctorWorker", "ProctorWire", "proctor-init", "proctor", "proctor-worker",
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Fixtures"]

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import ProctorCore
 import ProctorStore
+import ProctorWire
 import ProctorWorker
 
 /// `/v1/worker`: the protocol of `proctor worker` on other nodes. The node is
@@ -20,25 +21,6 @@ struct WorkerController {
         group.get("jobs/{id}/submission", use: submission)
         group.put("jobs/{id}/logs/{stage}/{stream}", use: uploadLog)
         group.post("jobs/{id}/report", use: report)
-    }
-
-    struct LeaseRequest: Decodable {
-        var slots: Int
-        var competitions: [String]
-        var labels: [String: String]?
-        var version: String?
-        var waitSeconds: Double?
-        /// Set by a slot kept for short jobs.
-        var maxExpectedTime: Double?
-        enum CodingKeys: String, CodingKey {
-            case slots, competitions, labels, version, waitSeconds = "wait_seconds", maxExpectedTime = "max_expected_time"
-        }
-    }
-
-    struct LeaseGrant: Encodable {
-        var job: Job
-        var leaseSeconds: Double
-        enum CodingKeys: String, CodingKey { case job, leaseSeconds = "lease_seconds" }
     }
 
     @Sendable func lease(_ request: Request, context: ProctorRequestContext) async throws -> Response {
@@ -59,7 +41,7 @@ struct WorkerController {
             {
                 await state.placements.invalidate()
                 context.logger.info("job leased", metadata: ["job": "\(job.id)", "node": "\(node)", "job_request": "\(job.requestID)"])
-                return try JSONResponse.make(LeaseGrant(job: job, leaseSeconds: state.configuration.leaseSeconds))
+                return try JSONResponse.make(LeaseGrant(job: WorkerJob(job), leaseSeconds: state.configuration.leaseSeconds))
             }
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero { return Response(status: .noContent) }
@@ -73,7 +55,7 @@ struct WorkerController {
         guard let job = try await state.store.renew(jobID: id, worker: node, until: Date().addingTimeInterval(state.configuration.leaseSeconds)) else {
             throw Problem.conflict("this node no longer holds job \(id); stop it", slug: "lease-lost")
         }
-        return try JSONResponse.make(["cancel_requested": job.cancelRequested])
+        return try JSONResponse.make(HeartbeatAnswer(cancelRequested: job.cancelRequested))
     }
 
     @Sendable func submission(_ request: Request, context: ProctorRequestContext) async throws -> Response {
@@ -140,8 +122,8 @@ struct WorkerController {
     @Sendable func report(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         let node = try context.requirePrincipal().user.name
         let id = try jobID(context)
-        guard let update = try? await request.decode(as: JobUpdate.self, context: context) else {
-            throw Problem.badRequest("the report must be a JobUpdate JSON object")
+        guard let update = try? await request.decode(as: WorkerReport.self, context: context).update else {
+            throw Problem.badRequest("the report must be a JSON object with state, reason and the optional results (see the worker protocol)")
         }
         guard let job = try await state.store.report(jobID: id, worker: node, update: update, at: Date(),
                                                      maxAttempts: state.configuration.maxAttempts) else {

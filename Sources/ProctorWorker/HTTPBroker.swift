@@ -1,7 +1,7 @@
 import Foundation
 import ProctorClient
 import ProctorCore
-import ProctorStore
+import ProctorWire
 
 /// The broker of `proctor worker` on another node: the service's
 /// `/v1/worker` API over HTTP, with no inbound port and no shared disk.
@@ -31,25 +31,14 @@ public struct HTTPBroker: JobBroker {
         self.reportPatience = reportPatience
     }
 
-    struct LeaseGrant: Decodable { var job: Job }
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
-
     public func claim(competitions: Set<String>, freeSlots: Int, maxExpectedTime: Double?) async throws -> Job? {
-        var body: [String: JSONValue] = [
-            "slots": .number(Double(slots)), "competitions": .array(competitions.sorted().map(JSONValue.string)),
-            "labels": .object(await labels().mapValues(JSONValue.string)), "version": .string(version), "wait_seconds": .number(waitSeconds),
-        ]
-        if let maxExpectedTime { body["max_expected_time"] = .number(maxExpectedTime) }
-        let response = try await client.send(.POST, "/v1/worker/lease", body: try JSONEncoder().encode(body), contentType: "application/json")
+        let request = LeaseRequest(slots: slots, competitions: competitions.sorted(), labels: await labels(), version: version,
+                                   waitSeconds: waitSeconds, maxExpectedTime: maxExpectedTime)
+        let response = try await client.send(.POST, "/v1/worker/lease", body: try JSONEncoder().encode(request), contentType: "application/json")
         switch response.status {
         case 204: return nil
         case 200:
-            let job = try Self.decoder.decode(LeaseGrant.self, from: response.body).job
+            let job = try JSONDecoder().decode(LeaseGrant.self, from: response.body).job.job
             // The id and file name become paths on this node: trust neither blindly.
             guard Identifier.isJobID(job.id), Identifier.isSafeFileName(job.fileName) else {
                 throw ClientError.transport("the service sent a job with an unsafe id or file name")
@@ -64,12 +53,12 @@ public struct HTTPBroker: JobBroker {
         let response = try await client.send(.POST, "/v1/worker/jobs/\(job.id)/heartbeat")
         if response.status == 409 { return nil }
         guard response.status == 200 else { throw ClientError.transport("heartbeat answered \(response.status)") }
-        return LeaseRenewal(cancelRequested: response.json?["cancel_requested"] as? Bool ?? false)
+        return LeaseRenewal(cancelRequested: try JSONDecoder().decode(HeartbeatAnswer.self, from: response.body).cancelRequested)
     }
 
     public func report(_ job: Job, _ update: JobUpdate) async throws -> Bool {
         if update.state != .running { await uploaded.forget(jobID: job.id) }
-        let body = try JSONEncoder().encode(update)
+        let body = try JSONEncoder().encode(WorkerReport(update))
         let deadline = Date().addingTimeInterval(reportPatience)
         var delay = 0.25
         while true {

@@ -1,6 +1,5 @@
 import Foundation
 import ProctorCore
-import ProctorStore
 
 /// What a lease renewal says: keep going, or stop because the job was cancelled.
 public struct LeaseRenewal: Sendable {
@@ -23,42 +22,4 @@ public protocol JobBroker: Sendable {
     func fetchSubmission(_ job: Job, into paths: JobPaths) async throws
     /// Makes the stage logs available to the service.
     func publishLogs(_ job: Job, from paths: JobPaths) async throws
-}
-
-/// The broker of the worker inside `proctor serve`: the store directly, and
-/// the job files already on the same disk.
-public struct StoreBroker: JobBroker {
-    let store: any JobStore
-    let worker: String
-    let leaseSeconds: Double
-    let maxRunningPerUser: Int
-    /// The service's retry bound (the store applies it to every report).
-    let maxAttempts: Int
-
-    public init(store: any JobStore, worker: String, leaseSeconds: Double, maxRunningPerUser: Int,
-                maxAttempts: Int = JobTransitions.defaultMaxAttempts) {
-        self.store = store
-        self.worker = worker
-        self.leaseSeconds = leaseSeconds
-        self.maxRunningPerUser = maxRunningPerUser
-        self.maxAttempts = maxAttempts
-    }
-
-    public func claim(competitions: Set<String>, freeSlots: Int, maxExpectedTime: Double?) async throws -> Job? {
-        let now = Date()
-        return try await store.claim(worker: worker, competitions: competitions, maxRunningPerUser: maxRunningPerUser,
-                                     maxExpectedTime: maxExpectedTime, at: now, leaseUntil: now.addingTimeInterval(leaseSeconds))
-    }
-
-    public func renew(_ job: Job) async throws -> LeaseRenewal? {
-        try await store.renew(jobID: job.id, worker: worker, until: Date().addingTimeInterval(leaseSeconds))
-            .map { LeaseRenewal(cancelRequested: $0.cancelRequested) }
-    }
-
-    public func report(_ job: Job, _ update: JobUpdate) async throws -> Bool {
-        try await store.report(jobID: job.id, worker: worker, update: update, at: Date(), maxAttempts: maxAttempts) != nil
-    }
-
-    public func fetchSubmission(_ job: Job, into paths: JobPaths) async throws {}
-    public func publishLogs(_ job: Job, from paths: JobPaths) async throws {}
 }

@@ -3,7 +3,6 @@ import Logging
 import ProctorCore
 import ProctorGPU
 import ProctorSandbox
-import ProctorStore
 
 /// Runs one job's two stages in the sandbox and says how it ended. Knows
 /// nothing of leases or HTTP: the worker around it does.

@@ -1,4 +1,3 @@
-import ProctorStore
 
 /// The jobs a worker is running now, so that a cancel (from the API of the
 /// same process, or a heartbeat's answer) reaches the sandbox at once.

@@ -3,7 +3,6 @@ import Logging
 import ProctorCore
 import ProctorGPU
 import ProctorSandbox
-import ProctorStore
 import ServiceLifecycle
 
 /// How a worker runs: its name, how many jobs at once, and its lease timing.

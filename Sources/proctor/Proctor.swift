@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProctorNode
 
 #if canImport(Glibc)
 import Glibc

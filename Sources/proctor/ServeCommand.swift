@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProctorNode
 import Foundation
 import Logging
 import ProctorGPU
@@ -26,13 +27,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "NVML library for the local worker's GPUs (default: the driver's libnvidia-ml.so.1, if any).") var nvml = NVML.defaultPath
 
     /// Sandboxes bind these paths, which must be absolute and clean.
-    static func absolute(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.path
-    }
-
     func run() async throws {
         let logger = Logger(label: "proctor")
-        let dataDir = Self.absolute(self.dataDir), competitions = Self.absolute(self.competitions)
+        let dataDir = absolutePath(self.dataDir), competitions = absolutePath(self.competitions)
         let configuration = try ServerConfiguration(
             host: host, port: port, dataDirectory: dataDir, competitionsDirectory: competitions,
             quotas: Quotas(maxQueued: maxQueued, maxRunning: maxRunning, submissionsPerWindow: maxPerHour, window: 3600),

@@ -3,6 +3,7 @@ import Logging
 import ProctorCore
 import ProctorGPU
 import ProctorSandbox
+import ProctorServer
 import ProctorStore
 import ProctorWorker
 import Testing

@@ -4,19 +4,10 @@ import Testing
 
 /// The `proctor` client commands as a person types them, against a real server.
 @Suite struct ClientCommandTests {
-    func proctor(_ arguments: [String], server: TestServer, token: String?) throws -> (status: Int32, output: String) {
+    func proctor(_ arguments: [String], server: TestServer, token: String?) async throws -> (status: Int32, output: String) {
         let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent(".build/debug/proctor").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = ["PROCTOR_SERVER": server.url, "PROCTOR_TOKEN": token ?? "", "PATH": "/usr/bin:/bin"]
-        let out = Foundation.Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try await runToEnd(binary, arguments, environment: ["PROCTOR_SERVER": server.url, "PROCTOR_TOKEN": token ?? "", "PATH": "/usr/bin:/bin"])
     }
 
     @Test func jobsPrintsOneReadableLinePerJob() async throws {
@@ -25,7 +16,7 @@ import Testing
         let alice = try await server.client("alice")
         let done = try #require(try await server.submitShell(alice, "echo 0.75 > out.txt")["id"] as? String)
         _ = try await server.waitForEnd(alice, done)
-        let (status, output) = try proctor(["jobs"], server: server, token: alice.token)
+        let (status, output) = try await proctor(["jobs"], server: server, token: alice.token)
         #expect(status == 0)
         let lines = output.split(separator: "\n")
         #expect(lines.count == 1)

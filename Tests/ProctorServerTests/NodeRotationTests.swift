@@ -3,6 +3,7 @@ import ProctorClient
 import ProctorCore
 import ProctorServer
 import ProctorStore
+import ProctorWire
 import Testing
 
 /// When a node leaves the rotation: after failures the worker itself caused,
@@ -23,7 +24,7 @@ import Testing
         /// Reports an infrastructure failure, retried, as `proctor worker` does.
         func fail(_ id: String, nodeFault: Bool) async throws {
             let update = JobUpdate(state: .queued, reason: "retrying after an infrastructure failure", nodeFault: nodeFault)
-            let response = try await client.send(.POST, "/v1/worker/jobs/\(id)/report", body: try JSONEncoder().encode(update),
+            let response = try await client.send(.POST, "/v1/worker/jobs/\(id)/report", body: try JSONEncoder().encode(WorkerReport(update)),
                                                  contentType: "application/json")
             #expect(response.status == 200)
         }
@@ -86,7 +87,7 @@ import Testing
         try await node.fail(id, nodeFault: true)
         let again = try #require(try await node.lease())
         for update in [JobUpdate(state: .running, reason: "started"), JobUpdate(state: .succeeded, reason: "graded", score: 1)] {
-            let response = try await node.client.send(.POST, "/v1/worker/jobs/\(again)/report", body: try JSONEncoder().encode(update),
+            let response = try await node.client.send(.POST, "/v1/worker/jobs/\(again)/report", body: try JSONEncoder().encode(WorkerReport(update)),
                                                       contentType: "application/json")
             #expect(response.status == 200, "\(response.text)")
         }
@@ -109,7 +110,7 @@ import Testing
             let update = attempt == 3
                 ? JobUpdate(state: .queued, reason: "please retry")
                 : JobUpdate(state: .errored, reason: "sandbox broke", error: JobError(.infrastructure, "sandbox broke"))
-            let response = try await node.client.send(.POST, "/v1/worker/jobs/\(id)/report", body: try JSONEncoder().encode(update),
+            let response = try await node.client.send(.POST, "/v1/worker/jobs/\(id)/report", body: try JSONEncoder().encode(WorkerReport(update)),
                                                       contentType: "application/json")
             #expect(response.json?["state"] as? String == (attempt < 3 ? "queued" : "errored"), "attempt \(attempt)")
         }

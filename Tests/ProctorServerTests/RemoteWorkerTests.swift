@@ -4,6 +4,7 @@ import ProctorCore
 import ProctorSandbox
 import ProctorServer
 import ProctorStore
+import ProctorWire
 import Testing
 
 /// `proctor worker` on other nodes: leases over HTTP, heartbeats that carry
@@ -55,7 +56,7 @@ import Testing
         let alice = try await server.client("alice"), intruder = try await server.client("node-x", role: .worker)
         let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
         #expect(try await intruder.send(.GET, "/v1/worker/jobs/\(id)/submission").status == 409)
-        let report = try JSONEncoder().encode(JobUpdate(state: .succeeded, reason: "forged", score: 1))
+        let report = try JSONEncoder().encode(WorkerReport(JobUpdate(state: .succeeded, reason: "forged", score: 1)))
         #expect(try await intruder.send(.POST, "/v1/worker/jobs/\(id)/report", body: report, contentType: "application/json").status == 409)
         #expect(try await intruder.send(.POST, "/v1/worker/jobs/\(id)/heartbeat").status == 409)
         #expect(try await alice.send(.POST, "/v1/worker/lease", body: Data("{}".utf8), contentType: "application/json").status == 403)
@@ -67,10 +68,10 @@ import Testing
         defer { Task { await server.stop() } }
         let token = try #require(try await server.client("node-doomed", role: .worker).token)
         let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/proctor").path
+            .appendingPathComponent(".build/debug/proctor-worker").path
         let doomed = Process()
         doomed.executableURL = URL(fileURLWithPath: binary)
-        doomed.arguments = ["worker", "--server", server.url, "--token", token, "--competitions", server.directory + "/competitions",
+        doomed.arguments = ["--server", server.url, "--token", token, "--competitions", server.directory + "/competitions",
                             "--work-dir", server.directory + "/doomed", "--first-slot", "3900", "--heartbeat", "0.5"]
         doomed.standardOutput = FileHandle.nullDevice
         doomed.standardError = FileHandle.nullDevice
@@ -80,7 +81,7 @@ import Testing
         try await server.waitUntilRunning(id)
         #expect(try await server.store.job(id: id)?.leaseOwner == "node-doomed")
         kill(doomed.processIdentifier, SIGKILL)
-        doomed.waitUntilExit()
+        try await waitForExit(doomed)
         // Its sandbox died with it: nothing of the slot's uid is left running.
         try await Task.sleep(for: .milliseconds(300))
         let sandbox = try Sandbox()
@@ -240,5 +241,50 @@ import Testing
         #expect(stale.header("Log-Size") == "6")
         #expect(try await node.send(.PUT, path + "?offset=x", body: Data(), contentType: "text/plain").status == 400)
         #expect(try await alice.call(.GET, "/v1/jobs/\(id)/logs").text == "abcdef")
+    }
+
+    @Test func aLeaseCarriesWhatAWorkerNeedsAndNothingOfTheServicesBookkeeping() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let node = try await server.client("node-9", role: .worker)
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt", expectedTime: 20)["id"] as? String)
+        let body = try JSONEncoder().encode(LeaseRequest(slots: 1, competitions: ["shell"], waitSeconds: 1))
+        let grant = try await node.call(.POST, "/v1/worker/lease", body: body, contentType: "application/json").json
+        let job = try #require(grant?["job"] as? [String: Any])
+        #expect(Set(job.keys) == ["id", "competition", "competition_version", "file_name", "expected_time", "attempt", "request_id"])
+        #expect(job["id"] as? String == id)
+        #expect(job["attempt"] as? Int == 1)
+        #expect(grant?["lease_seconds"] as? Double == 30)
+        let heartbeat = try await node.call(.POST, "/v1/worker/jobs/\(id)/heartbeat").json
+        #expect(heartbeat?.keys.sorted() == ["cancel_requested"])
+    }
+
+    @Test func theSlimWorkerBinaryRunsJobsAndLinksNoDatabaseDriver() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 5)
+        defer { Task { await server.stop() } }
+        let token = try #require(try await server.client("node-slim", role: .worker).token)
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/proctor-worker").path
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: binary)
+        worker.arguments = ["--server", server.url, "--token", token, "--competitions", server.directory + "/competitions",
+                            "--work-dir", server.directory + "/slim", "--first-slot", "3910", "--heartbeat", "0.5"]
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo slim; echo 0.5 > out.txt")["id"] as? String)
+        let job = try await server.waitForEnd(alice, id)
+        #expect(job["state"] as? String == "succeeded")
+        #expect(try await alice.call(.GET, "/v1/jobs/\(id)/logs").text == "slim\n")
+        kill(worker.processIdentifier, SIGTERM)  // drains and exits
+        try await waitForExit(worker)
+        #expect(worker.terminationStatus == 0)
+        // What a compute node's administrator would check: no database code in it.
+        let text = try await runToEnd("/usr/bin/nm", [binary]).output
+        #expect(text.contains("ProctorWorker"))
+        #expect(!text.contains("GRDB") && !text.contains("PostgresNIO") && !text.contains("sqlite3_"))
     }
 }

@@ -122,3 +122,26 @@ final class TestServer: Sendable {
         return sum
     }
 }
+
+/// Runs a program to its end without blocking a thread of the cooperative
+/// pool (in-process servers of other tests share it): its output goes to a
+/// file, and its end is awaited by polling.
+func runToEnd(_ path: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, output: String) {
+    let file = NSTemporaryDirectory() + "proctor-output-" + UUID().uuidString
+    FileManager.default.createFile(atPath: file, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+    try process.run()
+    try await waitForExit(process)
+    return (process.terminationStatus, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
+}
+
+/// Waits for a process to end, polling, so no cooperative thread blocks on it.
+func waitForExit(_ process: Process, timeout: Duration = .seconds(60)) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+}

@@ -7,11 +7,14 @@ import ProctorSandbox
 import ProctorWorker
 import ServiceLifecycle
 
-/// `proctor worker`: a node agent. Pulls jobs from the service over HTTP(S),
-/// runs them in the sandbox, reports back; no inbound port, no SSH, no shared
-/// filesystem. SIGTERM drains: no new jobs, the running ones finish.
-struct WorkerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run jobs from a Proctor server on this node.")
+/// `proctor worker` (and the slim `proctor-worker`): a node agent. Pulls jobs
+/// from the service over HTTP(S), runs them in the sandbox, reports back; no
+/// inbound port, no SSH, no shared filesystem, no database driver. SIGTERM
+/// drains: no new jobs, the running ones finish.
+public struct WorkerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run jobs from a Proctor server on this node.")
+
+    public init() {}
 
     @Option(help: "The service's URL (default: $PROCTOR_SERVER).") var server: String?
     @Option(help: "A worker token; its user name is this node's name (default: $PROCTOR_TOKEN).") var token: String?
@@ -23,7 +26,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("label"), help: "KEY=VALUE describing this node (repeatable).") var labels: [String] = []
     @Option(help: "NVML library (default: the driver's libnvidia-ml.so.1, if any).") var nvml = NVML.defaultPath
 
-    func run() async throws {
+    public func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let url = server ?? environment["PROCTOR_SERVER"], let token = token ?? environment["PROCTOR_TOKEN"] else {
             throw ValidationError("give --server and --token (or PROCTOR_SERVER and PROCTOR_TOKEN)")
@@ -35,8 +38,8 @@ struct WorkerCommand: AsyncParsableCommand {
             parsedLabels[parts[0]] = parts[1]
         }
         let logger = Logger(label: "proctor.worker")
-        let workDir = ServeCommand.absolute(self.workDir)
-        let catalog = CompetitionCatalog(root: ServeCommand.absolute(competitions))
+        let workDir = absolutePath(self.workDir)
+        let catalog = CompetitionCatalog(root: absolutePath(competitions))
         for competition in catalog.all where !competition.isEnabled {
             logger.error("competition disabled on this node", metadata: ["dir": "\(competition.directory)", "why": "\(competition.disabledReason ?? "")"])
         }
@@ -69,4 +72,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
+}
+
+/// `path` made absolute against the current directory, `.` and `..` resolved.
+public func absolutePath(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.path
 }
