@@ -57,17 +57,6 @@ static void exec_program(const struct config *cfg, int error_pipe) {
     fail(error_pipe, prog);
 }
 
-/* Writes the whole of text to path (a procfs file); -1 with errno on failure. */
-static int write_text(const char *path, const char *text) {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = write(fd, text, strlen(text));
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 void confine_and_exec(const struct config *cfg, const int *cgroup_fds, int in_fd, int out_fd, int err_fd,
                       int error_pipe) {
     /* Into the run's cgroups first, so everything the program does from here
@@ -79,7 +68,7 @@ void confine_and_exec(const struct config *cfg, const int *cgroup_fds, int in_fd
     if (unshare(CLONE_NEWCGROUP) < 0) fail(error_pipe, "cgroup namespace");
     /* The program is the first the OOM killer takes, on any kernel: raising
      * the score is always allowed, and it is checked, not assumed. */
-    if (write_text("/proc/self/oom_score_adj", "1000") < 0) fail(error_pipe, "oom_score_adj");
+    if (write_file("/proc/self/oom_score_adj", "1000") < 0) fail(error_pipe, "oom_score_adj");
 
     sigset_t all;
     sigemptyset(&all);

@@ -22,14 +22,14 @@ static void die(void) {
     _exit(1);
 }
 
-static int write_file(const char *path, const char *text) {
+int write_file(const char *path, const char *text) {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     ssize_t n = write(fd, text, strlen(text));
     int saved = errno;
     close(fd);
     errno = saved;
-    return n < 0 ? -1 : 0;
+    return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
 /* A tmpfs with no block or inode left is the likely reason a program failed. */

@@ -79,6 +79,9 @@ struct config {
 
 int config_read(int fd, struct config *cfg);
 
+/* init.c: writes the whole of text to path (a procfs or cgroup file); -1 with errno. */
+int write_file(const char *path, const char *text);
+
 /* status.c: one line per message on FD_STATUS; writes are atomic (< PIPE_BUF). */
 void status_send(const char *kind, const char *detail);
 void status_sendf(const char *kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
