@@ -225,6 +225,38 @@ import Testing
         #expect(Set(claimed).count == 200)
     }
 
+    /// Sixteen claimers racing for one user's jobs never give that user more
+    /// running jobs than the quota, not even one more.
+    @Test(arguments: StoreKind.available)
+    func concurrentClaimersNeverExceedARunningQuota(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let busy = try await store.createUser(name: "busy", at: Date()), other = try await store.createUser(name: "other", at: Date())
+        for _ in 0..<60 { _ = try await store.insert(.sample(user: busy.id), limits: nil) }
+        for _ in 0..<20 { _ = try await store.insert(.sample(user: other.id), limits: nil) }
+        for round in 0..<3 {
+            let claimed = try await withThrowingTaskGroup(of: [Job].self) { group in
+                for worker in 0..<16 {
+                    group.addTask {
+                        var mine: [Job] = []
+                        while let job = try await store.claim(worker: "r\(round)w\(worker)", competitions: ["c"], maxRunningPerUser: 3,
+                                                              at: Date(), leaseUntil: Date().addingTimeInterval(600)) {
+                            mine.append(job)
+                        }
+                        return mine
+                    }
+                }
+                return try await group.reduce(into: [Job]()) { $0 += $1 }
+            }
+            #expect(claimed.filter { $0.userID == busy.id }.count == 3, "round \(round)")
+            #expect(claimed.filter { $0.userID == other.id }.count == 3, "round \(round)")
+            // Those finish; the next round may start three more of each.
+            for job in claimed {
+                _ = try await store.report(jobID: job.id, worker: job.leaseOwner ?? "", update: JobUpdate(state: .running, reason: "r"), at: Date())
+                _ = try await store.report(jobID: job.id, worker: job.leaseOwner ?? "", update: JobUpdate(state: .succeeded, reason: "s", score: 1), at: Date())
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func reportsFollowTheLeaseAndTheStateMachine(kind: StoreKind) async throws {
         let store = try await kind.make()
