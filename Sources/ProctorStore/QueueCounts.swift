@@ -49,7 +49,10 @@ enum QueueCounts {
         END;
         """
 
-    /// PostgreSQL: the same queue and running counts and indexes. (Per-state counts stay a
+    /// PostgreSQL: the same queue and running counts and indexes. Every user
+    /// with a job has a running-count row, which a claim locks with the job:
+    /// the quota is then checked on that row's latest version, so claimers
+    /// racing for one user cannot both take its last free place. (Per-state counts stay a
     /// query there: one row every claim and submit would update is a lock
     /// every transaction would wait on.)
     static let postgres: [PostgresQuery] = [
@@ -57,6 +60,8 @@ enum QueueCounts {
         "INSERT INTO queue_counts SELECT user_id, priority, COUNT(*) FROM jobs WHERE state = 'queued' GROUP BY user_id, priority",
         "CREATE TABLE running_counts (user_id BIGINT PRIMARY KEY, n INTEGER NOT NULL)",
         "INSERT INTO running_counts SELECT user_id, COUNT(*) FROM jobs WHERE state IN ('leased', 'running') GROUP BY user_id",
+        // Every user with a job has a running count (0 at least): a claim locks that row.
+        "INSERT INTO running_counts SELECT DISTINCT user_id, 0 FROM jobs ON CONFLICT (user_id) DO NOTHING",
         "CREATE INDEX jobs_user_queue ON jobs(user_id, state, priority DESC, seq)",
         "CREATE INDEX jobs_finished_by_competition ON jobs(competition_id, finished_at)",
         "CREATE INDEX jobs_by_user_created ON jobs(user_id, created_at)",
@@ -64,6 +69,9 @@ enum QueueCounts {
         """
         CREATE FUNCTION proctor_queue_counts() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO running_counts VALUES (NEW.user_id, 0) ON CONFLICT (user_id) DO NOTHING;
+            END IF;
             IF TG_OP <> 'INSERT' AND OLD.state = 'queued'
                AND (TG_OP = 'DELETE' OR NEW.state <> 'queued' OR NEW.priority <> OLD.priority) THEN
                 UPDATE queue_counts SET n = n - 1 WHERE user_id = OLD.user_id AND priority = OLD.priority;

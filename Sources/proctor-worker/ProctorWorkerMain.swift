@@ -6,6 +6,6 @@ import ProctorNode
 @main
 struct ProctorWorkerMain {
     static func main() async {
-        await WorkerCommand.main()
+        await WorkerCommand.runAsMain()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProctorNode
 import ProctorSandbox
 
 #if canImport(FoundationEssentials)

@@ -285,6 +285,7 @@ import Testing
         // What a compute node's administrator would check: no database code in it.
         let text = try await runToEnd("/usr/bin/nm", [binary]).output
         #expect(text.contains("ProctorWorker"))
+        #expect(try await runToEnd(binary, ["--slots", "many"]).status == 2)  // bad usage, as `proctor` says it
         #expect(!text.contains("GRDB") && !text.contains("PostgresNIO") && !text.contains("sqlite3_"))
     }
 }

@@ -1,0 +1,38 @@
+import ArgumentParser
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension AsyncParsableCommand {
+    /// Parses the command line and runs the command, exiting 2 for bad usage
+    /// (with a message that says what was wrong) instead of ArgumentParser's 64,
+    /// 0 for help, and the command's own code otherwise. Shared by `proctor`
+    /// and `proctor-worker`.
+    public static func runAsMain() async {
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch let exit as ExitCode {
+            Glibc.exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            writeError(fullMessage(for: error))
+            Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}
+
+/// Writes a line to standard error.
+public func writeError(_ message: String) {
+    let line = message.hasSuffix("\n") ? message : message + "\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+}
