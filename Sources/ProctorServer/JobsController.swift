@@ -115,8 +115,9 @@ struct JobsController {
             throw Problem.notFound("no job \(job.id) among yours")
         }
         if !updated.state.isTerminal, await state.worker?.cancel(jobID: job.id) == true {
-            // The local worker stops the sandbox at once; wait briefly for its report.
-            for _ in 0..<40 {
+            // The local worker stops the sandbox at once; wait (up to 2 s, for a
+            // loaded machine) for its report.
+            for _ in 0..<80 {
                 try await Task.sleep(for: .milliseconds(25))
                 if let current = try await state.store.job(id: job.id), current.state.isTerminal {
                     updated = current

@@ -102,12 +102,19 @@ import Testing
         let server = try await TestServer(slots: 1)
         defer { Task { await server.stop() } }
         let alice = try await server.client("alice")
-        let id = try #require(try await server.submitShell(alice, "trap '' TERM; sleep 100", expectedTime: 60)["id"] as? String)
+        let marker = "100.\(Int.random(in: 1000...9999))"
+        let id = try #require(try await server.submitShell(alice, "trap '' TERM; sleep \(marker)", expectedTime: 60)["id"] as? String)
         try await server.waitUntilRunning(id)
+        for _ in 0..<100 where RemoteWorkerTests.processes(running: marker).isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!RemoteWorkerTests.processes(running: marker).isEmpty)
         let started = ContinuousClock.now
-        let answer = try await alice.call(.POST, "/v1/jobs/\(id)/cancel")
-        #expect(answer.json?["state"] as? String == "cancelled")
+        let answer = Task { try await alice.call(.POST, "/v1/jobs/\(id)/cancel") }
+        // The program is gone within a second; the answer follows once the worker has reported.
+        while !RemoteWorkerTests.processes(running: marker).isEmpty && ContinuousClock.now - started < .seconds(3) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(try await answer.value.json?["state"] as? String == "cancelled")
         // The slot is free again: the next job runs.
         let next = try #require(try await server.submitShell(alice, "echo 2 > out.txt")["id"] as? String)
         #expect(try await server.waitForEnd(alice, next)["state"] as? String == "succeeded")
