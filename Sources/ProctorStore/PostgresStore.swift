@@ -17,6 +17,8 @@ public final class PostgresStore: JobStore {
     public init(url: String, logger: Logger = Logger(label: "proctor.postgres")) async throws {
         var configuration = try Self.configuration(url: url)
         configuration.options.maximumConnections = 20
+        // Prepared statements (the claim) keep one plan instead of planning each call.
+        configuration.options.additionalStartupParameters = [("plan_cache_mode", "force_generic_plan")]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
@@ -207,8 +209,9 @@ public final class PostgresStore: JobStore {
         let ids = competitions.sorted(), until = leaseUntil.timeIntervalSince1970, now = at.timeIntervalSince1970
         let statement = PostgresClaim(competitions: ids, maxExpectedTime: maxExpectedTime, maxRunningPerUser: maxRunningPerUser,
                                       worker: worker, leaseUntil: until, at: now)
-        for try await job in try await client.execute(statement, logger: logger) { return job }
-        return nil
+        var claimed: Job?
+        for try await job in try await client.execute(statement, logger: logger) { claimed = job }
+        return claimed
     }
 
     public func renew(jobID: String, worker: String, until: Date) async throws -> Job? {
