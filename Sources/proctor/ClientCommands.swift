@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProctorNode
 import Foundation
 import ProctorClient
 
@@ -67,16 +68,30 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: "Competition id (see 'proctor competitions').") var competition: String
     @Option(help: "Seconds you expect the solution to need.") var expectedTime: Double?
     @Option(help: "A small JSON object kept with the job.") var metadata: String?
-    @Option(help: "Makes a retried submit return the same job.") var idempotencyKey: String?
+    @Option(help: "Makes a retried submit return the same job (default: a fresh key for each invocation).") var idempotencyKey: String?
     @Flag(help: "Wait for the verdict, showing the queue position.") var wait = false
     @Argument(help: "The solution file.") var file: String
 
     func run() async throws {
         guard let contents = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
         let client = connection.client
-        let response = try await client.submit(
-            competition: competition, fileName: (file as NSString).lastPathComponent, contents: contents,
-            expectedTime: expectedTime, metadata: metadata, idempotencyKey: idempotencyKey)
+        // One key per invocation: resending after a network error can only
+        // return the job the first attempt made, never a second one.
+        let key = idempotencyKey ?? UUID().uuidString.lowercased()
+        var attempt = 0
+        var response: APIResponse
+        while true {
+            do {
+                response = try await client.submit(
+                    competition: competition, fileName: (file as NSString).lastPathComponent, contents: contents,
+                    expectedTime: expectedTime, metadata: metadata, idempotencyKey: key)
+                break
+            } catch ClientError.transport(let why) where attempt < 3 {
+                attempt += 1
+                writeError("proctor submit: \(why); trying again (\(attempt)/3) with the same idempotency key")
+                try await Task.sleep(for: .seconds(Double(1 << attempt) / 2))
+            }
+        }
         guard var job = response.json, let id = job["id"] as? String else { throw ValidationError("unexpected answer: \(response.text)") }
         if !wait {
             if connection.json { printJSON(response) } else { print(summarize(job)) }
