@@ -15,10 +15,6 @@ struct Authenticator: RouterMiddleware {
     let roles: Set<Role>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let wait = await limiter.retryAfter(for: context.remoteAddress) {
-            throw Problem.tooMany("too many requests with bad tokens from your address; wait before trying again",
-                                  slug: "too-many-bad-tokens", retryAfter: wait)
-        }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
             throw Problem.unauthorized("send your token as 'Authorization: Bearer TOKEN' (create one with 'proctor admin token create')")
         }
@@ -28,6 +24,12 @@ struct Authenticator: RouterMiddleware {
         guard let (token, user) = try await tokens.lookup(hash: hash, at: now), TokenCodec.constantTimeEqual(token.hash, hash),
             token.isUsable(at: now), !user.disabled
         else {
+            // Only bad guesses slow down: behind a proxy or a NAT one address
+            // is many people, and a valid token always works.
+            if let wait = await limiter.retryAfter(for: context.remoteAddress) {
+                throw Problem.tooMany("too many requests with bad tokens from your address; wait before trying again",
+                                      slug: "too-many-bad-tokens", retryAfter: wait)
+            }
             await limiter.recordFailure(from: context.remoteAddress)
             throw Problem.unauthorized("the token is unknown, expired or revoked; ask an admin for a new one")
         }

@@ -112,5 +112,11 @@ import Testing
         let refused = try await guesser.send(.GET, "/v1/jobs")
         #expect(refused.status == 429)
         #expect(Int(refused.header("Retry-After") ?? "") ?? 0 > 0)
+        // Someone else behind the same address (a proxy, a NAT), admins
+        // included, is not slowed down by the guesser.
+        let alice = try await server.client("alice"), admin = try await server.client("root", role: .admin)
+        #expect(try await alice.send(.GET, "/v1/jobs").status == 200)
+        #expect(try await admin.send(.GET, "/v1/admin/users").status == 200)
+        #expect(try await guesser.send(.GET, "/v1/jobs").status == 429)
     }
 }
