@@ -6,8 +6,31 @@ import Foundation
 
 /// The grader's `results.jsonl`: one JSON object per line, one of which carries
 /// a finite numeric `score`. Anything else is refused with a reason, and the
-/// job is failed as the grader's fault.
+/// job is failed as the grader's fault — unless the grader said the
+/// submission itself is invalid: a line `{"invalid_submission": "why"}` fails
+/// the job as the solution's fault, with the grader's words shown to the user
+/// (and no operator alerted).
 public enum ResultsFile {
+    /// The grader's reason for refusing the submission, if a line gives one:
+    /// control characters dropped, at most 500 characters.
+    public static func rejection(_ data: [UInt8]) -> String? {
+        guard data.count <= maximumBytes, let text = String(validating: data, as: UTF8.self) else { return nil }
+        for line in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).prefix(maximumLines) {
+            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(line.utf8)),
+                case .string(let why)? = value["invalid_submission"]
+            else { continue }
+            let clean = String(String.UnicodeScalarView(why.unicodeScalars.filter { $0.properties.generalCategory != .control }))
+            let trimmed = String(clean.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+            return String((trimmed.isEmpty ? "no reason given" : trimmed).prefix(500))
+        }
+        return nil
+    }
+
+    /// The error for a submission the grader refused.
+    public static func rejected(_ why: String) -> JobError {
+        JobError(.invalidOutput, "the grader found your submission invalid: \(why)")
+    }
+
     public static let maximumBytes = 1 << 20
     public static let maximumLines = 1000
 
@@ -17,6 +40,7 @@ public enum ResultsFile {
             .failure(JobError(.invalidResults, "the grader's results.jsonl \(why)"))
         }
         guard data.count <= maximumBytes else { return invalid("is larger than 1 MiB") }
+        if let why = rejection(data) { return .failure(rejected(why)) }
         guard let text = String(validating: data, as: UTF8.self) else { return invalid("is not UTF-8") }
         var lines: [JSONValue] = []
         var score: Double?

@@ -63,13 +63,21 @@ struct JobRunner {
             return infrastructure("the sandbox could not start the grader: \(error)", solution: solutionJSON, nodeFault: true)
         }
         let gradeJSON = Self.json(grade)
+        let resultsPath = paths.gradeWorkspace + "/results.jsonl"
+        // A grader that says the submission is invalid blames the submission,
+        // whatever its exit status: the user gets its words, no one is alerted.
+        if case .exited = grade.verdict, let data = FileManager.default.contents(atPath: resultsPath),
+            let why = ResultsFile.rejection(Array(data)) {
+            let error = ResultsFile.rejected(why)
+            logger.info("grader refused the submission", metadata: ["job": "\(job.id)", "competition": "\(competition.id)"])
+            return JobUpdate(state: .failed, reason: error.message, solutionReport: solutionJSON, gradeReport: gradeJSON, error: error)
+        }
         guard grade.verdict == .exited(code: 0) else {
             if case .internalError(let message) = grade.verdict { return infrastructure(message, solution: solutionJSON) }
             let error = JobError(.graderFailed, "the grader failed (\(Self.describe(grade.verdict))); this is not your solution's fault and operators were alerted")
             logger.error("grader failed", metadata: ["job": "\(job.id)", "request": "\(job.requestID)", "competition": "\(competition.id)", "verdict": "\(Self.describe(grade.verdict))"])
             return JobUpdate(state: .failed, reason: error.message, solutionReport: solutionJSON, gradeReport: gradeJSON, error: error)
         }
-        let resultsPath = paths.gradeWorkspace + "/results.jsonl"
         guard let data = FileManager.default.contents(atPath: resultsPath) else {
             let error = JobError(.invalidResults, "the grader wrote no results.jsonl; operators were alerted")
             logger.error("grader wrote no results", metadata: ["job": "\(job.id)", "competition": "\(competition.id)"])

@@ -46,6 +46,7 @@ import Testing
         ("echo crash-grader > out.txt", "failed", "grader_failed", "grader"),
         ("echo bad-results > out.txt", "failed", "invalid_results", "grader"),
         ("echo no-results > out.txt", "failed", "invalid_results", "grader"),
+        ("echo wrong-rows > out.txt", "failed", "invalid_output", "solution"),
     ])
     func everyFailureIsNamedAndAttributed(script: String, state: String, type: String, fault: String) async throws {
         let server = try await TestServer()
@@ -95,5 +96,17 @@ import Testing
         #expect(job["score"] as? Double == 0.75)
         let admin = try await server.client("root", role: .admin)
         #expect(try await admin.send(.GET, "/v1/jobs/\(id)/logs?stage=grade&stream=stderr").status == 200)
+    }
+
+    @Test func aGraderCanSayTheSubmissionIsInvalidAndTheUserReadsWhy() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo wrong-rows > out.txt")["id"] as? String)
+        let job = try await server.waitForEnd(alice, id)
+        let error = job["error"] as? [String: Any]
+        #expect(error?["fault"] as? String == "solution")
+        #expect(error?["message"] as? String == "the grader found your submission invalid: expected 150 rows, got 3")
+        #expect(job["attempts"] as? Int == 1)
     }
 }
