@@ -23,11 +23,29 @@ struct WorkerController {
         group.post("jobs/{id}/report", use: report)
     }
 
+    /// Who holds a lease: the node (the token's user), and the worker process
+    /// when it names itself, so two processes sharing a token stay apart.
+    static func owner(node: String, instance: String?) -> String {
+        instance.map { "\(node)#\($0)" } ?? node
+    }
+
+    /// The lease owner a job call speaks for (its instance header, if any).
+    private func owner(_ request: Request, _ context: ProctorRequestContext) throws -> String {
+        let node = try context.requirePrincipal().user.name
+        guard let field = HTTPField.Name(workerInstanceHeader), let instance = request.headers[field] else { return node }
+        guard isValidWorkerInstance(instance) else { throw Problem.badRequest("\(workerInstanceHeader) must be 1-64 letters, digits, '-' or '_'") }
+        return Self.owner(node: node, instance: instance)
+    }
+
     @Sendable func lease(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         let node = try context.requirePrincipal().user.name
         guard let body = try? await request.decode(as: LeaseRequest.self, context: context), (0...256).contains(body.slots),
             body.competitions.count <= 1000, body.competitions.allSatisfy(Identifier.isCompetitionID)
         else { throw Problem.badRequest("send JSON {\"slots\": N, \"competitions\": [ids], \"labels\": {}, \"version\": \"…\"}") }
+        if let instance = body.instance, !isValidWorkerInstance(instance) {
+            throw Problem.badRequest("instance must be 1-64 letters, digits, '-' or '_'")
+        }
+        let holder = Self.owner(node: node, instance: body.instance)
         let registered = try await state.store.touchNode(name: node, slots: body.slots, labels: body.labels ?? [:],
                                                          version: body.version ?? "", at: Date())
         let deadline = ContinuousClock.now + .milliseconds(Int(min(body.waitSeconds ?? 0, state.configuration.longPollSeconds) * 1000))
@@ -36,7 +54,7 @@ struct WorkerController {
         while true {
             let now = Date()
             if let job = try await state.store.claim(
-                worker: node, competitions: competitions, maxRunningPerUser: state.configuration.quotas.maxRunning,
+                worker: holder, competitions: competitions, maxRunningPerUser: state.configuration.quotas.maxRunning,
                 maxExpectedTime: body.maxExpectedTime, at: now, leaseUntil: now.addingTimeInterval(state.configuration.leaseSeconds))
             {
                 await state.placements.invalidate()
@@ -50,16 +68,16 @@ struct WorkerController {
     }
 
     @Sendable func heartbeat(_ request: Request, context: ProctorRequestContext) async throws -> Response {
-        let node = try context.requirePrincipal().user.name
+        let holder = try owner(request, context)
         let id = try jobID(context)
-        guard let job = try await state.store.renew(jobID: id, worker: node, until: Date().addingTimeInterval(state.configuration.leaseSeconds)) else {
+        guard let job = try await state.store.renew(jobID: id, worker: holder, until: Date().addingTimeInterval(state.configuration.leaseSeconds)) else {
             throw Problem.conflict("this node no longer holds job \(id); stop it", slug: "lease-lost")
         }
         return try JSONResponse.make(HeartbeatAnswer(cancelRequested: job.cancelRequested))
     }
 
     @Sendable func submission(_ request: Request, context: ProctorRequestContext) async throws -> Response {
-        let job = try await heldJob(context)
+        let job = try await heldJob(request, context)
         let path = JobPaths(dataDirectory: state.configuration.dataDirectory, jobID: job.id).submission + "/" + job.fileName
         guard let data = try await BlockingIO.run({ FileManager.default.contents(atPath: path) }) else {
             throw Problem.notFound("the submission of \(job.id) is missing")
@@ -70,7 +88,7 @@ struct WorkerController {
     }
 
     @Sendable func uploadLog(_ request: Request, context: ProctorRequestContext) async throws -> Response {
-        let job = try await heldJob(context)
+        let job = try await heldJob(request, context)
         let stage = context.parameters.get("stage") ?? "", stream = context.parameters.get("stream") ?? ""
         guard ["solution", "grade"].contains(stage), ["stdout", "stderr"].contains(stream) else {
             throw Problem.badRequest("logs are solution|grade and stdout|stderr")
@@ -125,7 +143,7 @@ struct WorkerController {
         guard let update = try? await request.decode(as: WorkerReport.self, context: context).update else {
             throw Problem.badRequest("the report must be a JSON object with state, reason and the optional results (see the worker protocol)")
         }
-        guard let job = try await state.store.report(jobID: id, worker: node, update: update, at: Date(),
+        guard let job = try await state.store.report(jobID: id, worker: try owner(request, context), update: update, at: Date(),
                                                      maxAttempts: state.configuration.maxAttempts) else {
             context.logger.warning("late report refused", metadata: ["job": "\(id)", "node": "\(node)"])
             throw Problem.conflict("this node no longer holds job \(id); the report was refused", slug: "lease-lost")
@@ -163,10 +181,10 @@ struct WorkerController {
     }
 
     /// The job if this node holds its lease.
-    private func heldJob(_ context: ProctorRequestContext) async throws -> Job {
-        let node = try context.requirePrincipal().user.name
+    private func heldJob(_ request: Request, _ context: ProctorRequestContext) async throws -> Job {
+        let holder = try owner(request, context)
         let id = try jobID(context)
-        guard let job = try await state.store.job(id: id), job.leaseOwner == node, JobState.active.contains(job.state) else {
+        guard let job = try await state.store.job(id: id), job.leaseOwner == holder, JobState.active.contains(job.state) else {
             throw Problem.conflict("this node does not hold job \(id)", slug: "lease-lost")
         }
         return job

@@ -8,9 +8,13 @@ public struct LeaseRequest: Codable, Sendable, Equatable {
     public var waitSeconds: Double?
     /// Set by a slot kept for short jobs.
     public var maxExpectedTime: Double?
+    /// This worker process among the processes sharing the node's token
+    /// (also sent as the `Proctor-Worker-Instance` header on every job call).
+    public var instance: String?
 
     public init(slots: Int, competitions: [String], labels: [String: String]? = nil, version: String? = nil,
-                waitSeconds: Double? = nil, maxExpectedTime: Double? = nil) {
+                waitSeconds: Double? = nil, maxExpectedTime: Double? = nil, instance: String? = nil) {
+        self.instance = instance
         self.slots = slots
         self.competitions = competitions
         self.labels = labels
@@ -20,8 +24,16 @@ public struct LeaseRequest: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case slots, competitions, labels, version, waitSeconds = "wait_seconds", maxExpectedTime = "max_expected_time"
+        case slots, competitions, labels, version, instance, waitSeconds = "wait_seconds", maxExpectedTime = "max_expected_time"
     }
+}
+
+/// The header naming the worker process on every call about a job it holds.
+public let workerInstanceHeader = "Proctor-Worker-Instance"
+
+/// Whether `text` may name a worker instance: 1-64 letters, digits, '-' or '_'.
+public func isValidWorkerInstance(_ text: String) -> Bool {
+    !text.isEmpty && text.utf8.count <= 64 && text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95 }
 }
 
 /// The answer to a lease request that found a job.

@@ -20,6 +20,10 @@ public struct HTTPBroker: JobBroker {
     let reportPatience: Double
     /// How much of each log the service already has.
     private let uploaded = LogOffsets()
+    /// This process among the workers sharing the node's token: leases are
+    /// held by node and instance, so two processes never touch each other's jobs.
+    let instance = UUID().uuidString.lowercased()
+    private var instanceHeader: [(String, String)] { [(workerInstanceHeader, instance)] }
 
     public init(client: ProctorClient, slots: Int, labels: @escaping @Sendable () async -> [String: String] = { [:] },
                 version: String = "1", waitSeconds: Double = 20, reportPatience: Double = 600) {
@@ -33,7 +37,7 @@ public struct HTTPBroker: JobBroker {
 
     public func claim(competitions: Set<String>, freeSlots: Int, maxExpectedTime: Double?) async throws -> Job? {
         let request = LeaseRequest(slots: slots, competitions: competitions.sorted(), labels: await labels(), version: version,
-                                   waitSeconds: waitSeconds, maxExpectedTime: maxExpectedTime)
+                                   waitSeconds: waitSeconds, maxExpectedTime: maxExpectedTime, instance: instance)
         let response = try await client.send(.POST, "/v1/worker/lease", body: try JSONEncoder().encode(request), contentType: "application/json")
         switch response.status {
         case 204: return nil
@@ -50,7 +54,7 @@ public struct HTTPBroker: JobBroker {
     }
 
     public func renew(_ job: Job) async throws -> LeaseRenewal? {
-        let response = try await client.send(.POST, "/v1/worker/jobs/\(job.id)/heartbeat")
+        let response = try await client.send(.POST, "/v1/worker/jobs/\(job.id)/heartbeat", headers: instanceHeader)
         if response.status == 409 { return nil }
         guard response.status == 200 else { throw ClientError.transport("heartbeat answered \(response.status)") }
         return LeaseRenewal(cancelRequested: try JSONDecoder().decode(HeartbeatAnswer.self, from: response.body).cancelRequested)
@@ -63,7 +67,8 @@ public struct HTTPBroker: JobBroker {
         var delay = 0.25
         while true {
             do {
-                let response = try await client.send(.POST, "/v1/worker/jobs/\(job.id)/report", body: body, contentType: "application/json")
+                let response = try await client.send(.POST, "/v1/worker/jobs/\(job.id)/report", body: body, contentType: "application/json",
+                                                   headers: instanceHeader)
                 if response.status == 200 { return true }
                 if response.status == 409 { return false }
                 if (400..<500).contains(response.status) { throw ClientError.transport("report refused with \(response.status): \(response.text)") }
@@ -77,7 +82,7 @@ public struct HTTPBroker: JobBroker {
     }
 
     public func fetchSubmission(_ job: Job, into paths: JobPaths) async throws {
-        let response = try await client.call(.GET, "/v1/worker/jobs/\(job.id)/submission")
+        let response = try await client.call(.GET, "/v1/worker/jobs/\(job.id)/submission", headers: instanceHeader)
         try FileManager.default.createDirectory(atPath: paths.submission, withIntermediateDirectories: true)
         try response.body.write(to: URL(fileURLWithPath: paths.submission + "/" + job.fileName), options: .atomic)
     }
@@ -97,7 +102,7 @@ public struct HTTPBroker: JobBroker {
                 try handle.seek(toOffset: offset)
                 let data = try handle.read(upToCount: Int(min(size - offset, 64 << 20))) ?? Data()
                 let response = try await client.send(.PUT, "/v1/worker/jobs/\(job.id)/logs/\(stage)/\(stream)?offset=\(offset)",
-                                                     body: data, contentType: "text/plain")
+                                                     body: data, contentType: "text/plain", headers: instanceHeader)
                 if let held = response.header("Log-Size").flatMap(UInt64.init) {
                     await uploaded.set(key, held)
                 } else if response.status == 204 {

@@ -22,7 +22,7 @@ import Testing
         #expect(job["score"] as? Double == 0.9)
         #expect(try await alice.call(.GET, "/v1/jobs/\(id)/logs").text == "remote\n")
         let events = try await server.store.events(jobID: id)
-        #expect(events.contains { $0.actor == "worker:node-1" && $0.to == .succeeded })
+        #expect(events.contains { $0.actor.hasPrefix("worker:node-1#") && $0.to == .succeeded })
         let admin = try await server.client("root", role: .admin)
         let nodes = try await admin.call(.GET, "/v1/admin/nodes").json?["nodes"] as? [[String: Any]]
         #expect(nodes?.first?["name"] as? String == "node-1")
@@ -79,7 +79,7 @@ import Testing
         let alice = try await server.client("alice")
         let id = try #require(try await server.submitShell(alice, "sleep 2; echo 1 > out.txt", expectedTime: 30)["id"] as? String)
         try await server.waitUntilRunning(id)
-        #expect(try await server.store.job(id: id)?.leaseOwner == "node-doomed")
+        #expect(try await server.store.job(id: id)?.leaseOwner?.hasPrefix("node-doomed#") == true)
         kill(doomed.processIdentifier, SIGKILL)
         try await waitForExit(doomed)
         // Its sandbox died with it: nothing of the slot's uid is left running.
@@ -287,5 +287,26 @@ import Testing
         #expect(text.contains("ProctorWorker"))
         #expect(try await runToEnd(binary, ["--slots", "many"]).status == 2)  // bad usage, as `proctor` says it
         #expect(!text.contains("GRDB") && !text.contains("PostgresNIO") && !text.contains("sqlite3_"))
+    }
+
+    @Test func twoProcessesSharingANodesTokenNeverTouchEachOthersJobs() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let node = try await server.client("node-10", role: .worker)
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        let lease = try JSONEncoder().encode(LeaseRequest(slots: 1, competitions: ["shell"], waitSeconds: 1, instance: "first"))
+        #expect(try await node.send(.POST, "/v1/worker/lease", body: lease, contentType: "application/json").status == 200)
+        let running = try JSONEncoder().encode(WorkerReport(JobUpdate(state: .running, reason: "started")))
+        // The other process (or one naming no instance) is not the holder.
+        for other in [[(workerInstanceHeader, "second")], []] {
+            #expect(try await node.send(.POST, "/v1/worker/jobs/\(id)/heartbeat", headers: other).status == 409)
+            #expect(try await node.send(.POST, "/v1/worker/jobs/\(id)/report", body: running, contentType: "application/json", headers: other).status == 409)
+            #expect(try await node.send(.GET, "/v1/worker/jobs/\(id)/submission", headers: other).status == 409)
+        }
+        let mine = [(workerInstanceHeader, "first")]
+        #expect(try await node.send(.POST, "/v1/worker/jobs/\(id)/heartbeat", headers: mine).status == 200)
+        #expect(try await node.send(.POST, "/v1/worker/jobs/\(id)/report", body: running, contentType: "application/json", headers: mine).status == 200)
+        #expect(try await node.send(.POST, "/v1/worker/jobs/\(id)/heartbeat", headers: [(workerInstanceHeader, "../x")]).status == 400)
     }
 }
