@@ -101,6 +101,13 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
         case maxExpectedTime = "max_expected_time", nodeLabels = "node_labels", gradeLogs = "grade_logs"
     }
 
+    /// The `expected_time` a submission may give, in seconds: from 1 up to
+    /// `max_expected_time`, which defaults to the solution's wall-time limit
+    /// (so a competition that sets no maximum lets jobs only ask for less).
+    public var expectedTimeRange: ClosedRange<Double> {
+        1...max(1, maxExpectedTime ?? limits?.wallTime ?? 30)
+    }
+
     /// Problems with the manifest, each a sentence an operator can act on; empty when valid.
     public func problems() -> [String] {
         var problems: [String] = []

@@ -80,9 +80,11 @@ struct SubmissionParser {
         var expectedTime: Double?
         if let part = form.part(named: "expected_time") {
             let text = String(decoding: part.data, as: UTF8.self)
-            let maximum = competition.manifest.maxExpectedTime ?? 3600
-            guard let value = Double(text), value.isFinite, value > 0, value <= maximum else {
-                throw Problem.badRequest("expected_time must be a number of seconds above 0 and at most \(maximum), not '\(text.prefix(32))'", slug: "invalid-field")
+            let range = competition.manifest.expectedTimeRange
+            guard let value = Double(text), value.isFinite, range.contains(value) else {
+                throw Problem.badRequest(
+                    "expected_time must be between \(Self.seconds(range.lowerBound)) and \(Self.seconds(range.upperBound)) seconds for \(competition.id), not '\(text.prefix(32))'",
+                    slug: "invalid-field")
             }
             expectedTime = value
         } else {
@@ -109,6 +111,10 @@ struct SubmissionParser {
         }
         return Submission(competition: competition, fileName: fileName, file: filePart.data, expectedTime: expectedTime,
                           metadata: metadata, idempotencyKey: key)
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 
     /// Writes the file durably (data and directory synced) before the job is

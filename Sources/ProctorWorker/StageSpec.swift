@@ -24,7 +24,16 @@ enum StageSpec {
     static func solution(job: Job, competition: Competition, paths: JobPaths, slot: Int, gpus: [GPU] = []) -> SandboxSpec {
         var spec = SandboxSpec(command: competition.manifest.run, slot: slot)
         spec.limits = limits(competition.manifest.limits)
-        if let expected = job.expectedTime { spec.limits.wallTime = min(spec.limits.wallTime, expected) }
+        if let expected = job.expectedTime {
+            // The job's own wall time, within the competition's range; asking
+            // for longer raises its CPU and idle time in the same proportion.
+            let factor = expected / spec.limits.wallTime
+            spec.limits.wallTime = expected
+            if factor > 1 {
+                spec.limits.cpuTime *= factor
+                spec.limits.idleTime *= factor
+            }
+        }
         spec.workspace = paths.solutionWorkspace
         spec.binds = existing([(competition.directory + "/public", "/data")])
         spec.stdout = paths.log(stage: "solution", stream: "stdout")

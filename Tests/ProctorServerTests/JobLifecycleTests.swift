@@ -109,4 +109,23 @@ import Testing
         #expect(error?["message"] as? String == "the grader found your submission invalid: expected 150 rows, got 3")
         #expect(job["attempts"] as? Int == 1)
     }
+
+    @Test func aJobMayAskForMoreTimeWithinTheCompetitionsRange() async throws {
+        let server = try await TestServer(slots: 2)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        // The shell competition gives 5 s of wall time and 3 s of idleness by default, up to 60 s on request.
+        let script = "sleep 4; echo 1 > out.txt"
+        let asked = try #require(try await server.submitShell(alice, script, expectedTime: 8)["id"] as? String)
+        let plain = try #require(try await server.submitShell(alice, script)["id"] as? String)
+        #expect(try await server.waitForEnd(alice, asked)["state"] as? String == "succeeded")
+        #expect(try await server.waitForEnd(alice, plain)["state"] as? String == "timed_out")
+        do {
+            _ = try await alice.submit(competition: "shell", fileName: "solution.sh", contents: Data(script.utf8), expectedTime: 61)
+            Issue.record("an expected_time past the range was accepted")
+        } catch ClientError.problem(let status, _, let detail, _) {
+            #expect(status == 400)
+            #expect(detail.contains("between 1 and 60 seconds"))
+        }
+    }
 }
