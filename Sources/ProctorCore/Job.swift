@@ -35,6 +35,8 @@ public struct Job: Codable, Sendable, Equatable, Identifiable {
     /// The worker holding the job and until when, while leased or running.
     public var leaseOwner: String?
     public var leaseExpiresAt: Date?
+    /// The token that submitted the job, so a shared or leaked token can be traced.
+    public var tokenID: Int64?
 
     public init(
         id: String, userID: Int64, competitionID: String, competitionVersion: String, fileName: String,

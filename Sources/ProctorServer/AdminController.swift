@@ -92,11 +92,14 @@ struct AdminController {
         var expiresAt: Date?
         var revokedAt: Date?
         var lastUsedAt: Date?
+        /// Jobs the token submitted in the last 24 hours (in the list).
+        var jobsLastDay: Int?
         /// Present only in the answer that creates the token.
         var token: String?
         enum CodingKeys: String, CodingKey {
             case id, user, role, label, token
             case createdAt = "created_at", expiresAt = "expires_at", revokedAt = "revoked_at", lastUsedAt = "last_used_at"
+            case jobsLastDay = "jobs_last_day"
         }
     }
 
@@ -117,9 +120,12 @@ struct AdminController {
     @Sendable func tokens(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         var names: [Int64: String] = [:]
         var items: [TokenResource] = []
+        let recent = try await state.store.submissionsByToken(since: Date().addingTimeInterval(-86400))
         for token in try await state.store.tokens(userID: nil) {
             if names[token.userID] == nil { names[token.userID] = try await state.store.user(id: token.userID)?.name }
-            items.append(Self.resource(token, user: names[token.userID] ?? "?"))
+            var item = Self.resource(token, user: names[token.userID] ?? "?")
+            item.jobsLastDay = recent[token.id] ?? 0
+            items.append(item)
         }
         return try JSONResponse.make(["tokens": items])
     }

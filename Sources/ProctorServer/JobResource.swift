@@ -26,9 +26,11 @@ struct JobResource: Encodable {
     var results: [JSONValue]?
     var error: JobError?
     var requestID: String
+    /// The token that submitted it (admins only, beside `user`).
+    var token: Int64?
 
     enum CodingKeys: String, CodingKey {
-        case id, state, competition, user, attempts, position, metadata, solution, grade, score, results, error
+        case id, state, competition, user, token, attempts, position, metadata, solution, grade, score, results, error
         case competitionVersion = "competition_version", fileName = "file_name", createdAt = "created_at"
         case startedAt = "started_at", finishedAt = "finished_at", estimatedWaitSeconds = "estimated_wait_seconds"
         case expectedTime = "expected_time", cancelRequested = "cancel_requested", requestID = "request_id"
@@ -56,6 +58,7 @@ struct JobResource: Encodable {
         results = job.results
         error = job.error
         requestID = job.requestID
+        token = userName == nil ? nil : job.tokenID
     }
 }
 

@@ -26,11 +26,12 @@ struct JobsController {
         let paths = JobPaths(dataDirectory: state.configuration.dataDirectory, jobID: id)
         let file = submission.file, fileName = submission.fileName, directory = paths.submission
         try await BlockingIO.run { try SubmissionParser.save(file, named: fileName, in: directory) }
-        let job = Job(
+        var job = Job(
             id: id, userID: principal.user.id, competitionID: submission.competition.id,
             competitionVersion: submission.competition.version, fileName: submission.fileName,
             requestID: context.requestID, createdAt: Date(), expectedTime: submission.expectedTime,
             metadata: submission.metadata, idempotencyKey: submission.idempotencyKey)
+        job.tokenID = principal.tokenID
         let quotas = state.configuration.quotas
         let stored: (job: Job, created: Bool)
         do {
@@ -99,8 +100,11 @@ struct JobsController {
     }
 
     @Sendable func show(_ request: Request, context: ProctorRequestContext) async throws -> Response {
-        let job = try await state.visibleJob(context.parameters.get("id") ?? "", to: try context.requirePrincipal())
-        return try JSONResponse.make(try await state.resource(job))
+        let principal = try context.requirePrincipal()
+        let job = try await state.visibleJob(context.parameters.get("id") ?? "", to: principal)
+        // Admins also see whose job it is and which token submitted it.
+        let owner = principal.isAdmin ? try await state.store.user(id: job.userID)?.name : nil
+        return try JSONResponse.make(try await state.resource(job, userName: owner))
     }
 
     @Sendable func cancel(_ request: Request, context: ProctorRequestContext) async throws -> Response {

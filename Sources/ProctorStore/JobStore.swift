@@ -106,6 +106,8 @@ public protocol JobStore: Sendable {
     /// The token with this hash and its user; records the use.
     func useToken(hash: String, at: Date) async throws -> (Token, User)?
     func tokens(userID: Int64?) async throws -> [Token]
+    /// Jobs each token submitted since `date`, by token id (tokens with none are absent).
+    func submissionsByToken(since date: Date) async throws -> [Int64: Int]
     func revokeToken(id: Int64, at: Date) async throws -> Bool
 
     // Jobs.

@@ -50,6 +50,7 @@ enum PostgresSchema {
         (4, ["ALTER TABLE nodes ADD COLUMN infra_failure_users TEXT NOT NULL DEFAULT ''",
              "ALTER TABLE nodes ADD COLUMN infra_node_faults INTEGER NOT NULL DEFAULT 0"]),
         (5, QueueCounts.postgres),
+        (6, ["ALTER TABLE jobs ADD COLUMN token_id BIGINT", "CREATE INDEX jobs_created ON jobs(created_at)"]),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

@@ -47,6 +47,7 @@ extension PostgresStore {
         job.error = JSONColumn.decode(JobError.self, try r["error"].decode(String?.self))
         job.leaseOwner = try r["lease_owner"].decode(String?.self)
         job.leaseExpiresAt = try date("lease_expires_at")
+        job.tokenID = try r["token_id"].decode(Int64?.self)
         return job
     }
 

@@ -133,6 +133,16 @@ public final class PostgresStore: JobStore {
         return try await rows("SELECT * FROM tokens ORDER BY id").map(Self.token)
     }
 
+    public func submissionsByToken(since date: Date) async throws -> [Int64: Int] {
+        let time = date.timeIntervalSince1970
+        var counts: [Int64: Int] = [:]
+        for row in try await rows("SELECT token_id, COUNT(*) FROM jobs WHERE created_at >= \(time) AND token_id IS NOT NULL GROUP BY token_id") {
+            let (token, count) = try row.decode((Int64, Int).self)
+            counts[token] = count
+        }
+        return counts
+    }
+
     public func revokeToken(id: Int64, at: Date) async throws -> Bool {
         let time = at.timeIntervalSince1970
         return try await !rows("UPDATE tokens SET revoked_at = \(time) WHERE id = \(id) AND revoked_at IS NULL RETURNING id").isEmpty
@@ -162,9 +172,9 @@ public final class PostgresStore: JobStore {
             let metadata = try JSONColumn.encode(job.metadata), created = job.createdAt.timeIntervalSince1970
             _ = try await Self.rows(connection, """
                 INSERT INTO jobs (id, user_id, competition_id, competition_version, state, priority, file_name, expected_time,
-                    metadata, idempotency_key, request_id, created_at)
+                    metadata, idempotency_key, request_id, created_at, token_id)
                 VALUES (\(job.id), \(job.userID), \(job.competitionID), \(job.competitionVersion), 'queued', \(job.priority),
-                    \(job.fileName), \(job.expectedTime), \(metadata), \(job.idempotencyKey), \(job.requestID), \(created))
+                    \(job.fileName), \(job.expectedTime), \(metadata), \(job.idempotencyKey), \(job.requestID), \(created), \(job.tokenID))
                 """, logger)
             try await Self.record(connection, JobEvent(jobID: job.id, at: job.createdAt, from: nil, to: .queued, actor: "user:\(job.userID)", reason: "submitted"), logger)
             return (job, true)

@@ -86,6 +86,10 @@ enum SQLiteSchema {
         migrator.registerMigration("v5: queue and state counts kept by triggers") { db in
             try db.execute(sql: QueueCounts.sqlite)
         }
+        migrator.registerMigration("v6: the token behind each job") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN token_id INTEGER")
+            try db.execute(sql: "CREATE INDEX jobs_created ON jobs(created_at)")
+        }
         return migrator
     }
 }

@@ -40,6 +40,7 @@ extension SQLiteStore {
         job.error = JSONColumn.decode(JobError.self, row["error"])
         job.leaseOwner = row["lease_owner"]
         job.leaseExpiresAt = date(row["lease_expires_at"])
+        job.tokenID = row["token_id"]
         return job
     }
 

@@ -103,6 +103,18 @@ public struct SQLiteStore: JobStore {
         }
     }
 
+    public func submissionsByToken(since date: Date) async throws -> [Int64: Int] {
+        try await pool.read { db in
+            var counts: [Int64: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT token_id, COUNT(*) AS n FROM jobs WHERE created_at >= ? AND token_id IS NOT NULL GROUP BY token_id
+                """, arguments: [date.timeIntervalSince1970]) {
+                counts[row["token_id"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
     public func revokeToken(id: Int64, at: Date) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [at.timeIntervalSince1970, id])
@@ -132,12 +144,12 @@ public struct SQLiteStore: JobStore {
             try db.execute(
                 sql: """
                     INSERT INTO jobs (id, user_id, competition_id, competition_version, state, priority, file_name,
-                        expected_time, metadata, idempotency_key, request_id, created_at)
-                    VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+                        expected_time, metadata, idempotency_key, request_id, created_at, token_id)
+                    VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [job.id, job.userID, job.competitionID, job.competitionVersion, job.priority, job.fileName,
                             job.expectedTime, try JSONColumn.encode(job.metadata), job.idempotencyKey, job.requestID,
-                            job.createdAt.timeIntervalSince1970])
+                            job.createdAt.timeIntervalSince1970, job.tokenID])
             try Self.record(db, JobEvent(jobID: job.id, at: job.createdAt, from: nil, to: .queued, actor: "user:\(job.userID)", reason: "submitted"))
             return (job, true)
         }

@@ -167,8 +167,10 @@ import Testing
 
     @Test func aBusySlotIsRefused() async throws {
         let slot = Harness.slot()
-        let long = Task { try await Harness.run("sleep 1") { _ in } configure: { $0.slot = slot } }
-        try await Task.sleep(for: .milliseconds(300))
+        let long = Task { try await Harness.run("sleep 2") { _ in } configure: { $0.slot = slot } }
+        // Once the first run's program is running, the slot is taken.
+        let group = try CgroupHierarchy.detect().group(slot: slot)
+        for _ in 0..<300 where group.processes().isEmpty { try await Task.sleep(for: .milliseconds(10)) }
         await #expect(throws: SandboxError.self) { try await Harness.run("true") { _ in } configure: { $0.slot = slot } }
         _ = try await long.value
     }

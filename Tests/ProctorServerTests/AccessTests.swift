@@ -119,4 +119,22 @@ import Testing
         #expect(try await admin.send(.GET, "/v1/admin/users").status == 200)
         #expect(try await guesser.send(.GET, "/v1/jobs").status == 429)
     }
+
+    @Test func everyJobNamesTheTokenThatSubmittedIt() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let laptop = try await server.client("alice"), notebook = try await server.client("alice")
+        let admin = try await server.client("root", role: .admin)
+        let first = try #require(try await server.submitShell(laptop, "echo 1 > out.txt")["id"] as? String)
+        for _ in 0..<2 { _ = try await server.submitShell(notebook, "echo 1 > out.txt") }
+        let tokens = try await admin.call(.GET, "/v1/admin/tokens").json?["tokens"] as? [[String: Any]] ?? []
+        let alices = tokens.filter { $0["user"] as? String == "alice" }.sorted { ($0["id"] as? Int ?? 0) < ($1["id"] as? Int ?? 0) }
+        #expect(alices.map { $0["jobs_last_day"] as? Int } == [1, 2])
+        #expect(alices.allSatisfy { $0["last_used_at"] != nil })
+        // An admin sees the token behind a job; its owner sees the job without it.
+        let seen = try await admin.call(.GET, "/v1/jobs/\(first)").json
+        #expect(seen?["token"] as? Int == alices.first?["id"] as? Int)
+        #expect(seen?["user"] as? String == "alice")
+        #expect(try await laptop.call(.GET, "/v1/jobs/\(first)").json?["token"] == nil)
+    }
 }
