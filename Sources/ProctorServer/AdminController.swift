@@ -103,9 +103,15 @@ struct AdminController {
         }
     }
 
+    /// A user as the admin API shows it.
+    struct UserResource: Encodable {
+        var name: String
+        var disabled: Bool
+    }
+
     @Sendable func users(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         let users = try await state.store.users()
-        return try JSONResponse.make(["users": users.map { ["name": $0.name, "disabled": $0.disabled ? "true" : "false"] }])
+        return try JSONResponse.make(["users": users.map { UserResource(name: $0.name, disabled: $0.disabled) }])
     }
 
     @Sendable func disable(_ request: Request, context: ProctorRequestContext) async throws -> Response {
@@ -113,8 +119,11 @@ struct AdminController {
         guard User.isValidName(name), let user = try await state.store.user(named: name) else {
             throw Problem.notFound("no user '\(name.prefix(64))'")
         }
+        guard user.id != (try context.requirePrincipal()).user.id else {
+            throw Problem.conflict("an admin cannot disable themselves; ask another admin", slug: "cannot-disable-self")
+        }
         try await state.store.setUserDisabled(id: user.id, true)
-        return try JSONResponse.make(["name": user.name, "disabled": "true"])
+        return try JSONResponse.make(UserResource(name: user.name, disabled: true))
     }
 
     @Sendable func tokens(_ request: Request, context: ProctorRequestContext) async throws -> Response {
@@ -136,8 +145,8 @@ struct AdminController {
             throw Problem.badRequest("send JSON {\"user\": NAME, \"role\": \"user\"|\"admin\"|\"worker\", \"expires_in_seconds\": N}")
         }
         guard User.isValidName(body.user) else { throw Problem.badRequest("user name must match [a-z0-9][a-z0-9._-]{0,63}") }
-        if let seconds = body.expiresInSeconds, !(seconds.isFinite && seconds > 0) {
-            throw Problem.badRequest("expires_in_seconds must be a positive number")
+        if let seconds = body.expiresInSeconds, !(seconds.isFinite && seconds > 0 && seconds <= 10 * 365 * 86400) {
+            throw Problem.badRequest("expires_in_seconds must be a positive number of seconds, at most 10 years (315360000)")
         }
         let issued = try await TokenIssuer(store: state.store).issue(
             user: body.user, role: body.role ?? .user, label: body.label ?? "", expiresIn: body.expiresInSeconds)

@@ -67,6 +67,9 @@ struct JobsController {
         let principal = try context.requirePrincipal()
         var filter = JobFilter()
         let query = request.uri.queryParameters
+        if let all = query["all"], all != "true" && all != "false" {
+            throw Problem.badRequest("all must be true or false, not '\(all.prefix(32))'")
+        }
         if !principal.isAdmin || query["all"] != "true" { filter.userID = principal.user.id }
         if let text = query["state"].map(String.init) {
             guard let value = JobState(rawValue: text) else {

@@ -137,4 +137,25 @@ import Testing
         #expect(seen?["user"] as? String == "alice")
         #expect(try await laptop.call(.GET, "/v1/jobs/\(first)").json?["token"] == nil)
     }
+
+    @Test func adminAnswersAreTypedAndItsInputsBounded() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let admin = try await server.client("root", role: .admin), alice = try await server.client("alice")
+        let users = try await admin.call(.GET, "/v1/admin/users").json?["users"] as? [[String: Any]] ?? []
+        #expect(users.contains { $0["name"] as? String == "alice" && ($0["disabled"] as? Bool) == false })
+        // An admin cannot lock themselves (and so possibly everyone) out.
+        let selfDisable = try await admin.send(.POST, "/v1/admin/users/root/disable")
+        #expect(selfDisable.status == 409)
+        #expect(try await admin.send(.GET, "/v1/admin/users").status == 200)
+        #expect(try await admin.call(.POST, "/v1/admin/users/alice/disable").json?["disabled"] as? Bool == true)
+        // A token cannot outlive what clients can parse.
+        let forever = Data(#"{"user": "bob", "expires_in_seconds": 1e13}"#.utf8)
+        let refused = try await admin.send(.POST, "/v1/admin/tokens", body: forever, contentType: "application/json")
+        #expect(refused.status == 400)
+        #expect((refused.json?["detail"] as? String ?? "").contains("10 years"))
+        // A flag that is neither true nor false is an error, not false.
+        #expect(try await admin.send(.GET, "/v1/jobs?all=x").status == 400)
+        #expect(try await alice.send(.GET, "/v1/jobs?all=true").status == 401)  // alice is disabled now
+    }
 }
