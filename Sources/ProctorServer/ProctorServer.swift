@@ -63,8 +63,10 @@ public struct ProctorServer: Sendable {
 
     /// The router with every route and middleware.
     func makeRouter() -> Router<ProctorRequestContext> {
-        let router = Router(context: ProctorRequestContext.self)
+        // HEAD answers wherever GET does.
+        let router = Router(context: ProctorRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware(metrics: metrics))
+        router.add(middleware: UnknownRouteMiddleware())
         OperationsController(state: state, metrics: metrics, gpus: gpus).register(on: router)
         let users = router.group("v1").add(middleware: Authenticator(tokens: tokens, limiter: limiter, roles: [.user, .admin]))
         JobsController(state: state).register(on: users)

@@ -102,4 +102,18 @@ import Testing
         #expect(try await alice.call(.GET, "/v1/jobs/\(recent)").json?["score"] as? Double == 2)
         #expect(try await server.store.stateCounts()[.succeeded] == 1)
     }
+
+    @Test func unknownRoutesAnswerAProblemAndHeadWorksWhereGetDoes() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        for response in [try await alice.send(.GET, "/v1/nope"), try await alice.send(.GET, "/nope"), try await alice.send(.DELETE, "/healthz")] {
+            #expect(response.status == 404)
+            #expect(response.header("Content-Type") == "application/problem+json")
+            #expect(response.json?["type"] as? String == "/problems/no-such-route")
+            #expect((response.json?["detail"] as? String ?? "").contains("openapi.yaml"))
+        }
+        #expect(try await alice.send(.HEAD, "/healthz").status == 200)
+        #expect(try await alice.send(.HEAD, "/v1/jobs").status == 200)
+    }
 }
