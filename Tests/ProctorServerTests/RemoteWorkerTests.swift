@@ -10,6 +10,23 @@ import Testing
 /// `proctor worker` on other nodes: leases over HTTP, heartbeats that carry
 /// cancellation, lapsed leases taken over, drain, and a service that goes away.
 @Suite struct RemoteWorkerTests {
+    /// The slim `proctor-worker` binary of this build.
+    static let workerBinary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/proctor-worker").path
+
+    /// A `proctor-worker` process for `server`, as an operator starts one on a node.
+    static func startWorkerProcess(_ node: String, for server: TestServer, firstSlot: Int) async throws -> Process {
+        let token = try #require(try await server.client(node, role: .worker).token)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: workerBinary)
+        process.arguments = ["--server", server.url, "--token", token, "--competitions", server.directory + "/competitions",
+                             "--work-dir", server.directory + "/" + node, "--first-slot", String(firstSlot), "--heartbeat", "0.5"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     @Test func remoteWorkerRunsJobsAndShipsTheirLogs() async throws {
         let server = try await TestServer(slots: 0, leaseSeconds: 3)
         defer { Task { await server.stop() } }
@@ -66,16 +83,7 @@ import Testing
     @Test func aKilledWorkersJobIsFinishedByAnotherAfterTheLeaseLapses() async throws {
         let server = try await TestServer(slots: 0, leaseSeconds: 2)
         defer { Task { await server.stop() } }
-        let token = try #require(try await server.client("node-doomed", role: .worker).token)
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/proctor-worker").path
-        let doomed = Process()
-        doomed.executableURL = URL(fileURLWithPath: binary)
-        doomed.arguments = ["--server", server.url, "--token", token, "--competitions", server.directory + "/competitions",
-                            "--work-dir", server.directory + "/doomed", "--first-slot", "3900", "--heartbeat", "0.5"]
-        doomed.standardOutput = FileHandle.nullDevice
-        doomed.standardError = FileHandle.nullDevice
-        try doomed.run()
+        let doomed = try await Self.startWorkerProcess("node-doomed", for: server, firstSlot: 3900)
         let alice = try await server.client("alice")
         let id = try #require(try await server.submitShell(alice, "sleep 2; echo 1 > out.txt", expectedTime: 30)["id"] as? String)
         try await server.waitUntilRunning(id)
@@ -263,16 +271,8 @@ import Testing
     @Test func theSlimWorkerBinaryRunsJobsAndLinksNoDatabaseDriver() async throws {
         let server = try await TestServer(slots: 0, leaseSeconds: 5)
         defer { Task { await server.stop() } }
-        let token = try #require(try await server.client("node-slim", role: .worker).token)
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/proctor-worker").path
-        let worker = Process()
-        worker.executableURL = URL(fileURLWithPath: binary)
-        worker.arguments = ["--server", server.url, "--token", token, "--competitions", server.directory + "/competitions",
-                            "--work-dir", server.directory + "/slim", "--first-slot", "3910", "--heartbeat", "0.5"]
-        worker.standardOutput = FileHandle.nullDevice
-        worker.standardError = FileHandle.nullDevice
-        try worker.run()
+        let worker = try await Self.startWorkerProcess("node-slim", for: server, firstSlot: 3910)
+        let binary = Self.workerBinary
         defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
         let alice = try await server.client("alice")
         let id = try #require(try await server.submitShell(alice, "echo slim; echo 0.5 > out.txt")["id"] as? String)
