@@ -7,9 +7,9 @@ import Foundation
 /// The grader's `results.jsonl`: one JSON object per line, one of which carries
 /// a finite numeric `score`. Anything else is refused with a reason, and the
 /// job is failed as the grader's fault — unless the grader said the
-/// submission itself is invalid: a line `{"invalid_submission": "why"}` fails
-/// the job as the solution's fault, with the grader's words shown to the user
-/// (and no operator alerted).
+/// submission itself is invalid: a line `{"invalid_submission": "why"}`
+/// (``rejection(_:)``, checked first) fails the job as the solution's fault,
+/// with the grader's words shown to the user (and no operator alerted).
 public enum ResultsFile {
     /// The grader's reason for refusing the submission, if a line gives one:
     /// control characters dropped, at most 500 characters.
@@ -40,7 +40,6 @@ public enum ResultsFile {
             .failure(JobError(.invalidResults, "the grader's results.jsonl \(why)"))
         }
         guard data.count <= maximumBytes else { return invalid("is larger than 1 MiB") }
-        if let why = rejection(data) { return .failure(rejected(why)) }
         guard let text = String(validating: data, as: UTF8.self) else { return invalid("is not UTF-8") }
         var lines: [JSONValue] = []
         var score: Double?

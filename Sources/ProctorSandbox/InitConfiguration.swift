@@ -14,10 +14,9 @@ struct InitConfiguration {
         add("gid", String(gid))
         add("cwd", "/workspace")
         add("loopback", spec.network == .loopback ? "1" : "0")
-        add("inet", spec.network == .loopback ? "1" : "0")
         add("output", String(spec.limits.output))
         add("owner", String(geteuid()), String(getegid()))
-        add("wall_ms", String(UInt64((spec.limits.wallTime * 1000).rounded(.up))))
+        add("copy_ms", String(UInt64(((spec.limits.wallTime + Self.copyBackGrace) * 1000).rounded(.up))))
         add("copyback", String(spec.limits.disk), String(Self.copyBackEntries), String(Self.copyBackDepth))
         if let workspace = spec.workspace { add("workspace", workspace) }
         for file in cgroupProcs { add("cgroup", file) }

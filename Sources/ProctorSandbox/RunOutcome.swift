@@ -16,9 +16,16 @@ struct RunOutcome {
     var skippedEntries = 0
     /// The host pid of the sandbox's init, once the helper has started it.
     var initPID: Int32?
-    /// Why the workspace did not come back (a bound init stopped at), with
-    /// the bytes and entries copied until then.
-    var copyBack: (bound: String, bytes: UInt64, entries: Int)?
+    /// The bound init's copy-back stopped at (the workspace did not come back),
+    /// and the bytes copied until then.
+    var copyBack: (bound: CopyBackBound, bytes: UInt64)?
+
+    /// What stopped a copy-back, as init names it.
+    enum CopyBackBound: String {
+        case bytes, entries, depth, time
+        /// The host's disk filled: the node's fault, not the program's.
+        case hostDisk = "hostdisk"
+    }
 
     /// What a status line asks of the supervisor.
     enum Event: Equatable { case none, started, outputExceeded, ended }
@@ -34,8 +41,8 @@ struct RunOutcome {
         case "init": initPID = Int32(detail)
         case "copyback":
             let fields = detail.split(separator: " ")
-            copyBack = (String(fields.first ?? "bytes"), fields.count > 1 ? UInt64(fields[1]) ?? 0 : 0,
-                        fields.count > 2 ? Int(fields[2]) ?? 0 : 0)
+            let bound = fields.first.flatMap { CopyBackBound(rawValue: String($0)) } ?? .bytes
+            copyBack = (bound, fields.count > 1 ? UInt64(fields[1]) ?? 0 : 0)
         case "error": internalError = internalError ?? String(detail)
         case "execfail": internalError = internalError ?? "cannot execute \(detail)"
         case "disk": fullDisks.insert(String(detail))
@@ -58,7 +65,7 @@ struct RunOutcome {
     /// program ended.
     func verdict(usage: CgroupUsage, limits: Limits) -> Verdict {
         if let internalError { return .internalError(internalError) }
-        if let copyBack, copyBack.bound == "hostdisk" {
+        if let copyBack, copyBack.bound == .hostDisk {
             return .internalError("the node's disk has no room for the workspace the program left (\(copyBack.bytes) bytes copied before it filled)")
         }
         if stoppedFor == .output { return .limitExceeded(.output) }
@@ -81,12 +88,12 @@ struct RunOutcome {
 
     /// What a person should know beyond the verdict: why the workspace did not come back.
     func notes(limits: Limits) -> [String] {
-        guard let copyBack, copyBack.bound != "hostdisk" else { return [] }
+        guard let copyBack, copyBack.bound != .hostDisk else { return [] }
         let why = switch copyBack.bound {
-        case "entries": "it holds more than \(InitConfiguration.copyBackEntries) files and directories"
-        case "depth": "its directories nest deeper than \(InitConfiguration.copyBackDepth) levels"
-        case "time": "copying it took past the wall-time limit"
-        default: "it holds more than \(limits.disk) bytes of data (the disk limit)"
+        case .hostDisk, .bytes: "it holds more than \(limits.disk) bytes of data (the disk limit)"
+        case .entries: "it holds more than \(InitConfiguration.copyBackEntries) files and directories"
+        case .depth: "its directories nest deeper than \(InitConfiguration.copyBackDepth) levels"
+        case .time: "copying it took past the wall-time limit"
         }
         return ["the workspace was not copied back: \(why); nothing of it was kept"]
     }

@@ -16,36 +16,12 @@ enum StraySweeper {
         guard let proc = opendir("/proc") else { return 0 }
         defer { closedir(proc) }
         let own = getpid()
-        let wanted = pidNamespace.map { Array($0.utf8) }
-        var link = [CChar](repeating: 0, count: 64)
         var found = 0
         while let entry = readdir(proc) {
-            // A pid directory's name is all digits: "/proc/PID" is built in place.
-            var path: [CChar] = Array("/proc/".utf8CString.dropLast())
-            var pid: Int32 = 0
-            let isPID = withUnsafeBytes(of: entry.pointee.d_name) { raw -> Bool in
-                var n = 0
-                for byte in raw {
-                    if byte == 0 { break }
-                    guard byte >= 48, byte <= 57, n < 10 else { return false }
-                    pid = pid &* 10 &+ Int32(byte - 48)
-                    path.append(CChar(bitPattern: byte))
-                    n += 1
-                }
-                return n > 0
-            }
-            guard isPID, pid != own else { continue }
-            let directory = path.count
-            path.append(0)
+            guard let pid = processID(entry.pointee.d_name), pid != own else { continue }
             var st = stat()
-            guard stat(path, &st) == 0 else { continue }
-            var belongs = st.st_uid == uid
-            if !belongs, let wanted {
-                path.removeSubrange(directory...)
-                path += "/ns/pid".utf8CString
-                let n = readlink(path, &link, link.count - 1)
-                belongs = n == wanted.count && link[0..<max(n, 0)].map { UInt8(bitPattern: $0) }.elementsEqual(wanted)
-            }
+            guard stat("/proc/\(pid)", &st) == 0 else { continue }
+            let belongs = st.st_uid == uid || (pidNamespace != nil && Self.pidNamespace(of: pid) == pidNamespace)
             guard belongs else { continue }
             kill(pid, SIGKILL)
             found += 1
@@ -59,5 +35,20 @@ enum StraySweeper {
         let n = readlink("/proc/\(pid)/ns/pid", &buffer, buffer.count - 1)
         guard n > 0 else { return nil }
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The pid a `/proc` entry names, if its name is all digits (read in place, no string made).
+    private static func processID<T>(_ name: T) -> Int32? {
+        withUnsafeBytes(of: name) { raw -> Int32? in
+            var pid: Int32 = 0
+            var digits = 0
+            for byte in raw {
+                if byte == 0 { break }
+                guard byte >= 48, byte <= 57, digits < 10 else { return nil }
+                pid = pid &* 10 &+ Int32(byte - 48)
+                digits += 1
+            }
+            return digits > 0 ? pid : nil
+        }
     }
 }

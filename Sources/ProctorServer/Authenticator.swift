@@ -6,10 +6,12 @@ import ProctorStore
 /// Authenticates `Authorization: Bearer TOKEN`: the token is hashed, looked up
 /// by hash and compared in constant time; expired, revoked and unknown tokens
 /// (and disabled users) are refused alike, and never logged. Lookups go
-/// through a short-lived cache shared by every route group.
+/// through a one-second cache shared by every route group, so a revoked token
+/// (or disabled user) stops working on every replica within that second.
 struct Authenticator: RouterMiddleware {
     typealias Context = ProctorRequestContext
-    let tokens: TokenCache
+    let store: any JobStore
+    let tokens: ExpiringCache<String, TokenLookup>
     let limiter: BadTokenLimiter
     /// Roles allowed past this middleware.
     let roles: Set<Role>
@@ -21,7 +23,8 @@ struct Authenticator: RouterMiddleware {
         let text = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         let hash = TokenCodec.hash(text)
         let now = Date()
-        guard let (token, user) = try await tokens.lookup(hash: hash, at: now), TokenCodec.constantTimeEqual(token.hash, hash),
+        let found = try await tokens.value(for: hash) { try await store.useToken(hash: hash, at: now).map(TokenLookup.init) }
+        guard let (token, user) = found.map({ ($0.token, $0.user) }), TokenCodec.constantTimeEqual(token.hash, hash),
             token.isUsable(at: now), !user.disabled
         else {
             // Only bad guesses slow down: behind a proxy or a NAT one address
@@ -41,4 +44,10 @@ struct Authenticator: RouterMiddleware {
         context.logger[metadataKey: "user"] = "\(user.name)"
         return try await next(request, context)
     }
+}
+
+/// A token found by its hash, with its user.
+struct TokenLookup: Sendable {
+    var token: Token
+    var user: User
 }

@@ -38,7 +38,7 @@ struct JobsController {
             stored = try await state.store.insert(job, limits: SubmissionLimits(
                 maxQueued: quotas.maxQueued, maxPerWindow: quotas.submissionsPerWindow,
                 windowStart: Date().addingTimeInterval(-quotas.window)))
-            await state.placements.invalidate()
+            await state.queueChanged()
         } catch let error as StoreError {
             try? FileManager.default.removeItem(atPath: paths.root)
             switch error {
@@ -117,7 +117,7 @@ struct JobsController {
             throw Problem.conflict("the job is already \(job.state.rawValue); a finished job cannot be cancelled", slug: "job-finished")
         }
         let cancelled = try await state.store.cancel(jobID: job.id, actor: principal.actor, at: Date())
-        await state.placements.invalidate()
+        await state.queueChanged()
         guard var updated = cancelled else {
             throw Problem.notFound("no job \(job.id) among yours")
         }

@@ -19,9 +19,9 @@ public struct ProctorServer: Sendable {
     let metrics = HTTPMetrics()
     let limiter = BadTokenLimiter()
     /// Tokens seen in the last second: a revocation reaches every replica within it.
-    let tokens: TokenCache
+    let tokens = ExpiringCache<String, TokenLookup>(lifetime: .seconds(1))
     /// Queue shapes for positions and waits, a quarter of a second at most.
-    let placements = PlacementCache()
+    let placements = ExpiringCache<String, QueuePlacement>(lifetime: .milliseconds(250), capacity: 1000)
     /// Wakes long-polling remote workers when a job is submitted.
     let doorbell = Doorbell()
 
@@ -32,7 +32,6 @@ public struct ProctorServer: Sendable {
 
     public init(configuration: ServerConfiguration, store: any JobStore, sandbox: Sandbox?, logger: Logger, firstSlot: Int = 0,
                 gpus: GPUAllocator? = nil, gpuCount: Int = 0) {
-        self.tokens = TokenCache(store: store)
         self.gpus = gpus
         self.gpuCount = gpuCount
         self.configuration = configuration
@@ -68,12 +67,12 @@ public struct ProctorServer: Sendable {
         router.add(middleware: RequestIDMiddleware(metrics: metrics))
         router.add(middleware: UnknownRouteMiddleware())
         OperationsController(state: state, metrics: metrics, gpus: gpus).register(on: router)
-        let users = router.group("v1").add(middleware: Authenticator(tokens: tokens, limiter: limiter, roles: [.user, .admin]))
+        let users = router.group("v1").add(middleware: Authenticator(store: store, tokens: tokens, limiter: limiter, roles: [.user, .admin]))
         JobsController(state: state).register(on: users)
         CompetitionsController(state: state).register(on: users)
-        let admin = router.group("v1/admin").add(middleware: Authenticator(tokens: tokens, limiter: limiter, roles: [.admin]))
+        let admin = router.group("v1/admin").add(middleware: Authenticator(store: store, tokens: tokens, limiter: limiter, roles: [.admin]))
         AdminController(state: state).register(on: admin)
-        let workers = router.group("v1/worker").add(middleware: Authenticator(tokens: tokens, limiter: limiter, roles: [.worker]))
+        let workers = router.group("v1/worker").add(middleware: Authenticator(store: store, tokens: tokens, limiter: limiter, roles: [.worker]))
         WorkerController(state: state, doorbell: doorbell).register(on: workers)
         return router
     }
@@ -94,18 +93,20 @@ public struct ProctorServer: Sendable {
     /// schedule, past the history retention); returns how many it deleted.
     @discardableResult
     public func pruneHistory(finishedBefore cutoff: Date) async -> Int {
-        await RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention,
-                               historyRetention: configuration.historyRetention, logger: logger)
-            .forget(finishedBefore: cutoff)
+        await retention.forget(finishedBefore: cutoff)
     }
 
     /// Deletes the files of jobs finished before `cutoff` now (the retention
     /// service does this on its own schedule); returns how many jobs it pruned.
     @discardableResult
     public func pruneJobFiles(finishedBefore cutoff: Date) async -> Int {
-        await RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention,
-                                         historyRetention: configuration.historyRetention, logger: logger)
-            .prune(finishedBefore: cutoff)
+        await retention.prune(finishedBefore: cutoff)
+    }
+
+    /// The service that deletes old job files and, later, old job history.
+    var retention: RetentionService {
+        RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention,
+                         historyRetention: configuration.historyRetention, logger: logger)
     }
 
     /// Runs until SIGTERM or SIGINT; `onReady` gets the bound port.
@@ -120,8 +121,7 @@ public struct ProctorServer: Sendable {
         var services: [any Service] = [app]
         if let worker { services.append(worker) }
         services.append(LeaseReaper(store: store, interval: max(0.2, configuration.leaseSeconds / 6), maxAttempts: configuration.maxAttempts, logger: logger))
-        services.append(RetentionService(store: store, dataDirectory: configuration.dataDirectory, retention: configuration.retention,
-                                         historyRetention: configuration.historyRetention, logger: logger))
+        services.append(retention)
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

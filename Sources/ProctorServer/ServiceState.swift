@@ -24,14 +24,22 @@ struct ServiceState: Sendable {
     }
     let configuration: ServerConfiguration
 
-    /// Queue shapes remembered for a moment (shared by every route).
-    let placements: PlacementCache
+    /// Queue shapes remembered for a quarter of a second (shared by every
+    /// route): at a deadline rush every participant polls a queued job, and an
+    /// estimate that old is as good as a fresh one. Changes made through this
+    /// replica's API drop them at once (``queueChanged()``).
+    let placements: ExpiringCache<String, QueuePlacement>
 
     /// Places queued jobs in the fair queue (one snapshot for all of them,
     /// at most a quarter of a second old).
     func placement(competitionID: String?) async throws -> QueuePlacement {
-        try await placements.placement(competitionID: competitionID) { try await self.freshPlacement(competitionID: competitionID) }
+        let fresh = { @Sendable in try await self.freshPlacement(competitionID: competitionID) }
+        guard let placement = try await placements.value(for: competitionID ?? "", make: fresh) else { return try await fresh() }
+        return placement
     }
+
+    /// Says this replica just changed the queue: positions are computed afresh.
+    func queueChanged() async { await placements.removeAll() }
 
     private func freshPlacement(competitionID: String?) async throws -> QueuePlacement {
         let snapshot = try await store.queueSnapshot()

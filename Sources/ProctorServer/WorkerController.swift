@@ -25,16 +25,17 @@ struct WorkerController {
 
     /// Who holds a lease: the node (the token's user), and the worker process
     /// when it names itself, so two processes sharing a token stay apart.
-    static func owner(node: String, instance: String?) -> String {
-        instance.map { "\(node)#\($0)" } ?? node
+    static func owner(node: String, instance: String?) throws -> String {
+        guard let instance else { return node }
+        guard isValidWorkerInstance(instance) else {
+            throw Problem.badRequest("a worker instance (\(workerInstanceHeader)) must be 1-64 letters, digits, '-' or '_'")
+        }
+        return "\(node)#\(instance)"
     }
 
     /// The lease owner a job call speaks for (its instance header, if any).
     private func owner(_ request: Request, _ context: ProctorRequestContext) throws -> String {
-        let node = try context.requirePrincipal().user.name
-        guard let field = HTTPField.Name(workerInstanceHeader), let instance = request.headers[field] else { return node }
-        guard isValidWorkerInstance(instance) else { throw Problem.badRequest("\(workerInstanceHeader) must be 1-64 letters, digits, '-' or '_'") }
-        return Self.owner(node: node, instance: instance)
+        try Self.owner(node: try context.requirePrincipal().user.name, instance: request.headers[Self.instanceField])
     }
 
     @Sendable func lease(_ request: Request, context: ProctorRequestContext) async throws -> Response {
@@ -42,10 +43,7 @@ struct WorkerController {
         guard let body = try? await request.decode(as: LeaseRequest.self, context: context), (0...256).contains(body.slots),
             body.competitions.count <= 1000, body.competitions.allSatisfy(Identifier.isCompetitionID)
         else { throw Problem.badRequest("send JSON {\"slots\": N, \"competitions\": [ids], \"labels\": {}, \"version\": \"…\"}") }
-        if let instance = body.instance, !isValidWorkerInstance(instance) {
-            throw Problem.badRequest("instance must be 1-64 letters, digits, '-' or '_'")
-        }
-        let holder = Self.owner(node: node, instance: body.instance)
+        let holder = try Self.owner(node: node, instance: body.instance)
         let registered = try await state.store.touchNode(name: node, slots: body.slots, labels: body.labels ?? [:],
                                                          version: body.version ?? "", at: Date())
         let deadline = ContinuousClock.now + .milliseconds(Int(min(body.waitSeconds ?? 0, state.configuration.longPollSeconds) * 1000))
@@ -57,7 +55,7 @@ struct WorkerController {
                 worker: holder, competitions: competitions, maxRunningPerUser: state.configuration.quotas.maxRunning,
                 maxExpectedTime: body.maxExpectedTime, at: now, leaseUntil: now.addingTimeInterval(state.configuration.leaseSeconds))
             {
-                await state.placements.invalidate()
+                await state.queueChanged()
                 context.logger.info("job leased", metadata: ["job": "\(job.id)", "node": "\(node)", "job_request": "\(job.requestID)"])
                 return try JSONResponse.make(LeaseGrant(job: WorkerJob(job), leaseSeconds: state.configuration.leaseSeconds))
             }
@@ -125,16 +123,11 @@ struct WorkerController {
             try handle.write(contentsOf: bytes)
             return (true, offset + UInt64(bytes.count))
         }
-        var headers = HTTPFields()
-        headers[Self.logSize] = String(size)
-        guard appended else {
+        var response = appended ? Response(status: .noContent)
             // Out of step (a retried upload, a restarted worker): say where the log stands.
-            let problem = Problem.conflict("the log holds \(size) bytes; send from there", slug: "log-offset")
-            var response = try problem.response(from: request, context: context)
-            response.headers[Self.logSize] = String(size)
-            return response
-        }
-        return Response(status: .noContent, headers: headers)
+            : try Problem.conflict("the log holds \(size) bytes; send from there", slug: "log-offset").response(from: request, context: context)
+        response.headers[Self.logSizeField] = String(size)
+        return response
     }
 
     @Sendable func report(_ request: Request, context: ProctorRequestContext) async throws -> Response {
@@ -148,7 +141,7 @@ struct WorkerController {
             context.logger.warning("late report refused", metadata: ["job": "\(id)", "node": "\(node)"])
             throw Problem.conflict("this node no longer holds job \(id); the report was refused", slug: "lease-lost")
         }
-        await state.placements.invalidate()
+        await state.queueChanged()
         if job.state == .queued { await doorbell.ring() }
         if update.state == .queued || update.state.isTerminal {
             try await countOutcome(of: update, job: job, on: node, context: context)
@@ -171,8 +164,8 @@ struct WorkerController {
         ])
     }
 
-    /// How many bytes of a log the service holds, on every log upload's answer.
-    static let logSize = HTTPField.Name("Log-Size")!
+    static let logSizeField = HTTPField.Name(logSizeHeader)!
+    static let instanceField = HTTPField.Name(workerInstanceHeader)!
 
     private func jobID(_ context: ProctorRequestContext) throws -> String {
         let id = context.parameters.get("id") ?? ""

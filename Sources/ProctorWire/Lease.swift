@@ -31,6 +31,9 @@ public struct LeaseRequest: Codable, Sendable, Equatable {
 /// The header naming the worker process on every call about a job it holds.
 public let workerInstanceHeader = "Proctor-Worker-Instance"
 
+/// The header on every log upload's answer: how many bytes of the log the service holds.
+public let logSizeHeader = "Log-Size"
+
 /// Whether `text` may name a worker instance: 1-64 letters, digits, '-' or '_'.
 public func isValidWorkerInstance(_ text: String) -> Bool {
     !text.isEmpty && text.utf8.count <= 64 && text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95 }

@@ -103,7 +103,7 @@ public struct HTTPBroker: JobBroker {
                 let data = try handle.read(upToCount: Int(min(size - offset, 64 << 20))) ?? Data()
                 let response = try await client.send(.PUT, "/v1/worker/jobs/\(job.id)/logs/\(stage)/\(stream)?offset=\(offset)",
                                                      body: data, contentType: "text/plain", headers: instanceHeader)
-                if let held = response.header("Log-Size").flatMap(UInt64.init) {
+                if let held = response.header(logSizeHeader).flatMap(UInt64.init) {
                     await uploaded.set(key, held)
                 } else if response.status == 204 {
                     await uploaded.set(key, offset + UInt64(data.count))

@@ -63,11 +63,10 @@ struct JobRunner {
             return infrastructure("the sandbox could not start the grader: \(error)", solution: solutionJSON, nodeFault: true)
         }
         let gradeJSON = Self.json(grade)
-        let resultsPath = paths.gradeWorkspace + "/results.jsonl"
+        let results = FileManager.default.contents(atPath: paths.gradeWorkspace + "/results.jsonl").map(Array.init)
         // A grader that says the submission is invalid blames the submission,
         // whatever its exit status: the user gets its words, no one is alerted.
-        if case .exited = grade.verdict, let data = FileManager.default.contents(atPath: resultsPath),
-            let why = ResultsFile.rejection(Array(data)) {
+        if case .exited = grade.verdict, let results, let why = ResultsFile.rejection(results) {
             let error = ResultsFile.rejected(why)
             logger.info("grader refused the submission", metadata: ["job": "\(job.id)", "competition": "\(competition.id)"])
             return JobUpdate(state: .failed, reason: error.message, solutionReport: solutionJSON, gradeReport: gradeJSON, error: error)
@@ -78,12 +77,12 @@ struct JobRunner {
             logger.error("grader failed", metadata: ["job": "\(job.id)", "request": "\(job.requestID)", "competition": "\(competition.id)", "verdict": "\(Self.describe(grade.verdict))"])
             return JobUpdate(state: .failed, reason: error.message, solutionReport: solutionJSON, gradeReport: gradeJSON, error: error)
         }
-        guard let data = FileManager.default.contents(atPath: resultsPath) else {
+        guard let results else {
             let error = JobError(.invalidResults, "the grader wrote no results.jsonl; operators were alerted")
             logger.error("grader wrote no results", metadata: ["job": "\(job.id)", "competition": "\(competition.id)"])
             return JobUpdate(state: .failed, reason: error.message, solutionReport: solutionJSON, gradeReport: gradeJSON, error: error)
         }
-        switch ResultsFile.parse(Array(data)) {
+        switch ResultsFile.parse(results) {
         case .failure(let error):
             logger.error("grader wrote invalid results", metadata: ["job": "\(job.id)", "competition": "\(competition.id)", "why": "\(error.message)"])
             return JobUpdate(state: .failed, reason: error.message, solutionReport: solutionJSON, gradeReport: gradeJSON, error: error)

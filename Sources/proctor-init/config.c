@@ -111,14 +111,13 @@ int config_read(int fd, struct config *cfg) {
         } else if (!strcmp(key, "uid")) { NEED(v1); if (number(v1, &n)) goto bad; cfg->uid = (uid_t)n;
         } else if (!strcmp(key, "gid")) { NEED(v1); if (number(v1, &n)) goto bad; cfg->gid = (gid_t)n;
         } else if (!strcmp(key, "loopback")) { NEED(v1); cfg->loopback = !strcmp(v1, "1");
-        } else if (!strcmp(key, "inet")) { NEED(v1); cfg->inet = !strcmp(v1, "1");
         } else if (!strcmp(key, "owner")) {
             NEED(v1); NEED(v2);
             unsigned long long g;
             if (number(v1, &n) || number(v2, &g)) goto bad;
             cfg->owner_uid = (uid_t)n;
             cfg->owner_gid = (gid_t)g;
-        } else if (!strcmp(key, "wall_ms")) { NEED(v1); if (number(v1, &cfg->wall_ms)) goto bad;
+        } else if (!strcmp(key, "copy_ms")) { NEED(v1); if (number(v1, &cfg->copy_ms)) goto bad;
         } else if (!strcmp(key, "copyback")) {
             /* bytes, entries, depth */
             NEED(v1); NEED(v2); NEED(v3);

@@ -180,21 +180,24 @@ void init_main(const struct config *cfg, int out_w, int err_w) {
     report_full("/dev/shm", "shm");
     unsigned skipped = 0;
     if (host_ws >= 0) {
-        /* What comes back is bounded, and must be done within the run's wall
-         * time (plus a second); a copy stopped at a bound leaves nothing. */
+        /* What comes back is bounded, and must be done by the supervisor's
+         * deadline (the wall limit and a grace); a copy stopped at a bound
+         * leaves nothing. */
         struct tree_copy back = {
             .max_bytes = cfg->copy_bytes, .max_entries = cfg->copy_entries, .max_depth = cfg->copy_depth,
-            .deadline_ns = cfg->wall_ms ? started_ns + (long long)(cfg->wall_ms + 1000) * 1000000LL : 0,
+            .deadline_ns = cfg->copy_ms ? started_ns + (long long)cfg->copy_ms * 1000000LL : 0,
             .uid = cfg->owner_uid, .gid = cfg->owner_gid, .normalize = 1,
         };
         int ws = open("/workspace", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (ws < 0 || tree_clear(host_ws, 0) < 0) {
+        if (ws < 0) {
+            status_sendf("error", "opening /workspace to copy it back: %s", strerror(errno));
+        } else if (tree_clear(host_ws, 0) < 0) {
             status_sendf("error", "clearing the host workspace: %s", strerror(errno));
         } else if (tree_copy(ws, host_ws, &back) < 0) {
             int saved = errno;
             tree_clear(host_ws, 0);
             if (back.over)
-                status_sendf("copyback", "%s %llu %u", back.over, back.bytes, back.entries);
+                status_sendf("copyback", "%s %llu", back.over, back.bytes);
             else
                 status_sendf("error", "copying the workspace back: %s", strerror(saved));
         }

@@ -6,6 +6,18 @@ import Testing
 /// cgroup v1 and v2: detection from real-format mount tables, the v2 driver
 /// against a fake cgroupfs tree, and the real v2 hierarchy where one is mounted.
 @Suite struct CgroupTests {
+    /// The unified hierarchy mounted beside v1 controllers, if this host has one.
+    static var unifiedBesideV1: String? {
+        if case .v1(_, _, _, let unified?, _) = Harness.sandbox.hierarchy { return unified }
+        return nil
+    }
+
+    /// The v1 devices controller, if this host mounts one.
+    static var v1Devices: String? {
+        if case .v1(_, _, _, _, let devices?) = Harness.sandbox.hierarchy { return devices }
+        return nil
+    }
+
     @Test func detectsHybridV1() throws {
         let mountinfo = """
             30 25 0:26 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
@@ -75,8 +87,9 @@ import Testing
 
     /// On a hybrid host the unified hierarchy is real but holds no memory or
     /// pids controller: the v2 driver must say so rather than run unlimited.
-    @Test func realUnifiedHierarchyIsCheckedForControllers() throws {
-        guard case .v1(_, _, _, let unified?, _) = Harness.sandbox.hierarchy else { return }
+    @Test(.enabled(if: unifiedBesideV1 != nil, "this host has no unified hierarchy beside cgroup v1"))
+    func realUnifiedHierarchyIsCheckedForControllers() throws {
+        let unified = try #require(Self.unifiedBesideV1)
         let controllers = (try? String(contentsOfFile: unified + "/cgroup.controllers", encoding: .utf8)) ?? ""
         var group = CgroupV2(root: unified + "/proctor-v2-test", slot: 0)
         try FileManager.default.createDirectory(atPath: unified + "/proctor-v2-test", withIntermediateDirectories: true)
@@ -92,8 +105,9 @@ import Testing
 
     /// On v1 the device controller lets a run open only the standard nodes
     /// and its own devices (a job's GPUs): checked in the kernel's own list.
-    @Test func deviceControllerAllowsOnlyTheRunsDevices() throws {
-        guard case .v1(_, _, _, _, let devices?) = Harness.sandbox.hierarchy else { return }
+    @Test(.enabled(if: v1Devices != nil, "this host has no cgroup v1 devices controller"))
+    func deviceControllerAllowsOnlyTheRunsDevices() throws {
+        let devices = try #require(Self.v1Devices)
         let slot = Harness.slot()
         var group = Harness.sandbox.hierarchy.group(slot: slot)
         let tty = try #require(DeviceNumber(path: "/dev/tty"))

@@ -5,6 +5,7 @@ import ProctorSandbox
 import ProctorServer
 import ProctorStore
 import ProctorWire
+import ProctorWorker
 import Testing
 
 /// `proctor worker` on other nodes: leases over HTTP, heartbeats that carry
@@ -308,5 +309,27 @@ import Testing
         #expect(try await node.send(.POST, "/v1/worker/jobs/\(id)/heartbeat", headers: mine).status == 200)
         #expect(try await node.send(.POST, "/v1/worker/jobs/\(id)/report", body: running, contentType: "application/json", headers: mine).status == 200)
         #expect(try await node.send(.POST, "/v1/worker/jobs/\(id)/heartbeat", headers: [(workerInstanceHeader, "../x")]).status == 400)
+    }
+
+    @Test func aWorkerSendsOnlyWhatItsLogsGained() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let broker = HTTPBroker(client: try await server.client("node-11", role: .worker), slots: 1, waitSeconds: 1)
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        let job = try #require(try await broker.claim(competitions: ["shell"], freeSlots: 1, maxExpectedTime: nil))
+        #expect(job.id == id)
+        let paths = JobPaths(dataDirectory: server.directory + "/node-11-data", jobID: job.id)
+        try FileManager.default.createDirectory(atPath: paths.logs, withIntermediateDirectories: true)
+        let log = paths.log(stage: "solution", stream: "stdout")
+        try "abc".write(toFile: log, atomically: true, encoding: .utf8)
+        try await broker.publishLogs(job, from: paths)
+        #expect(try await alice.call(.GET, "/v1/jobs/\(id)/logs").text == "abc")
+        // Three more bytes arrive; the first three change on disk, which a
+        // worker resending whole files would show, and one sending only what
+        // is new does not.
+        try "XYZdef".write(toFile: log, atomically: true, encoding: .utf8)
+        try await broker.publishLogs(job, from: paths)
+        #expect(try await alice.call(.GET, "/v1/jobs/\(id)/logs").text == "abcdef")
     }
 }

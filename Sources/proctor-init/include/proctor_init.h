@@ -67,11 +67,10 @@ struct config {
     uid_t uid;
     gid_t gid;
     int loopback;
-    int inet;                     /* AF_INET and AF_INET6 sockets allowed */
     unsigned long long output_limit;
     uid_t owner_uid;              /* who owns what the workspace copy-back writes */
     gid_t owner_gid;
-    unsigned long long wall_ms;   /* the run's wall-clock limit: copy-back ends within it */
+    unsigned long long copy_ms;   /* copy-back must end this long after the program started; 0: no deadline */
     unsigned long long copy_bytes;   /* copy-back bounds; 0 means none */
     unsigned copy_entries;
     int copy_depth;
