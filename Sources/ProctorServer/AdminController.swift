@@ -169,9 +169,9 @@ struct AdminController {
 
 /// Creates users and their tokens; shared by the admin API and `proctor admin token create`.
 public struct TokenIssuer: Sendable {
-    let store: any JobStore
+    let store: JobStore
 
-    public init(store: any JobStore) { self.store = store }
+    public init(store: JobStore) { self.store = store }
 
     /// Creates the user if needed and a token for them; the text is shown once.
     public func issue(user name: String, role: Role, label: String, expiresIn: Double?) async throws -> (text: String, token: Token) {

@@ -10,7 +10,7 @@ import ProctorStore
 /// (or disabled user) stops working on every replica within that second.
 struct Authenticator: RouterMiddleware {
     typealias Context = ProctorRequestContext
-    let store: any JobStore
+    let store: JobStore
     let tokens: ExpiringCache<String, TokenLookup>
     let limiter: BadTokenLimiter
     /// Roles allowed past this middleware.

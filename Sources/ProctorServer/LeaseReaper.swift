@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// network cut) to the queue, or errors them past the retry bound. Every
 /// replica runs one; the store makes the takeover happen once.
 struct LeaseReaper: Service {
-    let store: any JobStore
+    let store: JobStore
     let interval: Double
     /// The service's retry bound.
     let maxAttempts: Int

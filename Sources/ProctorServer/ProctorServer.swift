@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// retention sweep, run as one `ServiceGroup` that drains on SIGTERM.
 public struct ProctorServer: Sendable {
     public let configuration: ServerConfiguration
-    public let store: any JobStore
+    public let store: JobStore
     public let catalog: CompetitionCatalog
     public let worker: Worker?
     let logger: Logger
@@ -30,7 +30,7 @@ public struct ProctorServer: Sendable {
     public let gpus: GPUAllocator?
     let gpuCount: Int
 
-    public init(configuration: ServerConfiguration, store: any JobStore, sandbox: Sandbox?, logger: Logger, firstSlot: Int = 0,
+    public init(configuration: ServerConfiguration, store: JobStore, sandbox: Sandbox?, logger: Logger, firstSlot: Int = 0,
                 gpus: GPUAllocator? = nil, gpuCount: Int = 0) {
         self.gpus = gpus
         self.gpuCount = gpuCount

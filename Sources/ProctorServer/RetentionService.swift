@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// ago than the retention period, and, past the (longer) history retention,
 /// the jobs' rows and audit trail too, so neither grows forever.
 struct RetentionService: Service {
-    let store: any JobStore
+    let store: JobStore
     let dataDirectory: String
     let retention: TimeInterval
     let historyRetention: TimeInterval

@@ -6,7 +6,7 @@ import ProctorWorker
 /// What every route needs: the store, the competitions, the local worker (if
 /// any) and the configuration.
 struct ServiceState: Sendable {
-    let store: any JobStore
+    let store: JobStore
     let catalog: CompetitionCatalog
     let worker: Worker?
     /// Rung on every submission, for remote workers waiting in a long poll.

@@ -6,14 +6,14 @@ import ProctorWorker
 /// The broker of the worker inside `proctor serve`: the store directly, and
 /// the job files already on the same disk.
 public struct StoreBroker: JobBroker {
-    let store: any JobStore
+    let store: JobStore
     let worker: String
     let leaseSeconds: Double
     let maxRunningPerUser: Int
     /// The service's retry bound (the store applies it to every report).
     let maxAttempts: Int
 
-    public init(store: any JobStore, worker: String, leaseSeconds: Double, maxRunningPerUser: Int,
+    public init(store: JobStore, worker: String, leaseSeconds: Double, maxRunningPerUser: Int,
                 maxAttempts: Int = JobTransitions.defaultMaxAttempts) {
         self.store = store
         self.worker = worker

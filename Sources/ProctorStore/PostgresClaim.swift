@@ -62,6 +62,6 @@ struct PostgresClaim: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Job {
-        try PostgresStore.job(row)
+        try Job(row: SQLRow(row: row))
     }
 }

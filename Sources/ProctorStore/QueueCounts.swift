@@ -1,5 +1,3 @@
-import PostgresNIO
-
 /// Counts the queue's hot paths read instead of scanning jobs: queued jobs per
 /// user and priority (the fair queue's heads and every queue position),
 /// leased and running jobs per user (running quotas, at every claim), and
@@ -8,6 +6,14 @@ import PostgresNIO
 /// no code path can forget them; their cost does not grow with the queue or
 /// the history.
 enum QueueCounts {
+    /// The tables, their first fill, the indexes the hot paths read, and the triggers.
+    static func statements(_ dialect: SQLDialect) -> [SQL] {
+        switch dialect {
+        case .sqlite: [SQL(script: sqlite)]
+        case .postgres: postgres.map { SQL(stringLiteral: $0) }
+        }
+    }
+
     /// SQLite: tables, their first fill, the index the fair-queue heads read, and the triggers.
     static let sqlite = """
         CREATE TABLE queue_counts (user_id INTEGER NOT NULL, priority INTEGER NOT NULL, n INTEGER NOT NULL,
@@ -55,7 +61,7 @@ enum QueueCounts {
     /// racing for one user cannot both take its last free place. (Per-state counts stay a
     /// query there: one row every claim and submit would update is a lock
     /// every transaction would wait on.)
-    static let postgres: [PostgresQuery] = [
+    static let postgres: [String] = [
         "CREATE TABLE queue_counts (user_id BIGINT NOT NULL, priority INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (user_id, priority))",
         "INSERT INTO queue_counts SELECT user_id, priority, COUNT(*) FROM jobs WHERE state = 'queued' GROUP BY user_id, priority",
         "CREATE TABLE running_counts (user_id BIGINT PRIMARY KEY, n INTEGER NOT NULL)",

@@ -2,16 +2,6 @@ import Foundation
 import GRDB
 import ProctorCore
 
-/// What one claimer asks for.
-struct ClaimRequest: Sendable {
-    var worker: String
-    var competitions: [String]
-    var maxRunningPerUser: Int
-    var maxExpectedTime: Double?
-    var at: Date
-    var leaseUntil: Date
-}
-
 /// Group commit for claims on SQLite: claims that arrive while a batch is
 /// being written wait for the next one, and each batch is one transaction,
 /// one fsync. Inside it the claims run one after another, each seeing the
@@ -74,15 +64,16 @@ actor SQLiteClaims {
         // Statements are compiled once per connection and kept: planning the
         // candidate query costs more than running it.
         guard let row = try Row.fetchOne(try db.cachedStatement(sql: sql), arguments: arguments) else { return nil }
-        var job = SQLiteStore.job(row)
+        var job = try Job(row: SQLRow(row: row))
         try db.cachedStatement(sql: """
             UPDATE jobs SET state = 'leased', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
             WHERE id = ? AND state = 'queued'
             """).execute(arguments: [request.worker, request.leaseUntil.timeIntervalSince1970, job.id])
         try db.cachedStatement(sql: "UPDATE users SET last_run_at = ? WHERE id = ?")
             .execute(arguments: [request.at.timeIntervalSince1970, job.userID])
-        try SQLiteStore.record(db, JobEvent(jobID: job.id, at: request.at, from: .queued, to: .leased, actor: "worker:\(request.worker)",
-                                            reason: "claimed (attempt \(job.attempts + 1))"))
+        let event = JobEvent(jobID: job.id, at: request.at, from: .queued, to: .leased, actor: "worker:\(request.worker)",
+                             reason: "claimed (attempt \(job.attempts + 1))")
+        _ = try SQLiteDatabase.run(event.inserted, in: db)
         job.state = .leased
         job.leaseOwner = request.worker
         job.leaseExpiresAt = request.leaseUntil

@@ -12,9 +12,9 @@ public struct StoreLocation: Sendable {
     }
 
     /// Opens (and migrates) the store.
-    public func open() async throws -> any JobStore {
-        if let url { return try await PostgresStore(url: url) }
+    public func open() async throws -> JobStore {
+        if let url { return try await JobStore(postgresURL: url) }
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        return try SQLiteStore(path: dataDirectory + "/proctor.sqlite")
+        return try await JobStore(sqlitePath: dataDirectory + "/proctor.sqlite")
     }
 }

@@ -13,7 +13,7 @@ import Testing
 /// (Part of the serialized NVML suite: the fake's state is process-wide.)
 extension NVMLTests {
     struct Rig {
-        let store: SQLiteStore
+        let store: JobStore
         let directory: String
         let user: User
         let worker: Worker
@@ -40,7 +40,7 @@ extension NVMLTests {
         setenv("FAKE_NVML_STATE", statePath, 1)
         let nvml = try #require(NVML(path: NVMLTests.library))
         let allocator = try GPUAllocator(nvml: nvml)
-        let store = try SQLiteStore(path: directory + "/proctor.sqlite")
+        let store = try await JobStore(sqlitePath: directory + "/proctor.sqlite")
         let user = try await store.createUser(name: "alice", at: Date())
         let worker = Worker(
             broker: StoreBroker(store: store, worker: "gpu-node", leaseSeconds: 30, maxRunningPerUser: 10),

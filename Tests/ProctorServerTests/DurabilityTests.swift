@@ -63,7 +63,7 @@ import Testing
             return (process, port)
         }
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
-        let issued = try await TokenIssuer(store: try SQLiteStore(path: directory + "/data/proctor.sqlite")).issue(user: "alice", role: .user, label: "", expiresIn: nil)
+        let issued = try await TokenIssuer(store: try await JobStore(sqlitePath: directory + "/data/proctor.sqlite")).issue(user: "alice", role: .user, label: "", expiresIn: nil)
 
         let (server, port) = try start(slots: 0)
         let client = ProctorClient(server: "http://127.0.0.1:\(port)", token: issued.text)

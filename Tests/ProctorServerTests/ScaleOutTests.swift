@@ -15,13 +15,13 @@ import Testing
                    "PostgreSQL is not configured: set PROCTOR_TEST_POSTGRES (bash .ci/postgres.sh start)"))
     func twoReplicasAndSeveralWorkersRunEveryJobExactlyOnce() async throws {
         let base = try #require(Self.postgres, "PROCTOR_TEST_POSTGRES must be set under CI")
-        let url = try await PostgresStore.createScratchDatabase(serverURL: base)
+        let url = try await JobStore.createScratchDatabase(serverURL: base)
 
-        let a = try await TestServer(slots: 0, store: try await PostgresStore(url: url), leaseSeconds: 10)
+        let a = try await TestServer(slots: 0, store: try await JobStore(postgresURL: url), leaseSeconds: 10)
         defer { Task { await a.stop() } }
         // The second replica shares the database and the job files (as replicas
         // behind one load balancer share a volume).
-        let b = try await TestServer(slots: 0, directory: a.directory, store: try await PostgresStore(url: url), leaseSeconds: 10)
+        let b = try await TestServer(slots: 0, directory: a.directory, store: try await JobStore(postgresURL: url), leaseSeconds: 10)
         defer { Task { await b.stop() } }
         var workers: [Task<Void, any Error>] = []
         for (i, replica) in [a, b, a, b].enumerated() { workers.append(try await replica.remoteWorker("node-\(i)", slots: 1)) }

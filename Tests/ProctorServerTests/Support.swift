@@ -16,19 +16,23 @@ import Testing
 final class TestServer: Sendable {
     let directory: String
     let port: Int
-    let store: any JobStore
+    let store: JobStore
     let server: ProctorServer
     private let task: Task<Void, any Error>
 
     static let slotBase = Atomic<Int>(1000)
 
     init(slots: Int = 1, quotas: Quotas = Quotas(maxQueued: 50, maxRunning: 4, submissionsPerWindow: 500),
-         directory existing: String? = nil, store given: (any JobStore)? = nil, port: Int = 0, leaseSeconds: Double = 30,
+         directory existing: String? = nil, store given: JobStore? = nil, port: Int = 0, leaseSeconds: Double = 30,
          extraCompetitions: (String) throws -> Void = { _ in }) async throws {
         let directory = existing ?? NSTemporaryDirectory() + "proctor-server-" + UUID().uuidString
         self.directory = directory
         if existing == nil { try Self.makeCompetitions(in: directory + "/competitions", extra: extraCompetitions) }
-        store = try given ?? SQLiteStore(path: directory + "/proctor.sqlite")
+        if let given {
+            store = given
+        } else {
+            store = try await JobStore(sqlitePath: directory + "/proctor.sqlite")
+        }
         let configuration = ServerConfiguration(
             host: "127.0.0.1", port: port, dataDirectory: directory + "/data", competitionsDirectory: directory + "/competitions",
             quotas: quotas, maxUploadBytes: 64 * 1024, retention: 3600, localSlots: slots, leaseSeconds: leaseSeconds, longPollSeconds: 2)

@@ -22,24 +22,37 @@ enum StoreKind: String, CaseIterable, Sendable {
     }
 
     /// A fresh, empty store, and the SQLite file behind it (nil for PostgreSQL).
-    func makeWithPath() async throws -> (any JobStore, String?) {
+    func makeWithPath() async throws -> (JobStore, String?) {
         guard self == .sqlite else { return (try await make(), nil) }
         let directory = NSTemporaryDirectory() + "proctor-store-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return (try SQLiteStore(path: directory + "/proctor.sqlite"), directory + "/proctor.sqlite")
+        return (try await JobStore(sqlitePath: directory + "/proctor.sqlite"), directory + "/proctor.sqlite")
+    }
+
+    /// A fresh, empty store, and a way to open it again (another replica, or after a restart).
+    func makeReopenable() async throws -> (JobStore, @Sendable () async throws -> JobStore) {
+        switch self {
+        case .sqlite:
+            let (store, path) = try await makeWithPath()
+            return (store, { try await JobStore(sqlitePath: path ?? "") })
+        case .postgres:
+            guard let base = Self.postgresURL else { throw NotConfigured() }
+            let url = try await JobStore.createScratchDatabase(serverURL: base)
+            return (try await JobStore(postgresURL: url), { try await JobStore(postgresURL: url) })
+        }
     }
 
     /// A fresh, empty store.
-    func make() async throws -> any JobStore {
+    func make() async throws -> JobStore {
         switch self {
         case .sqlite:
             let directory = NSTemporaryDirectory() + "proctor-store-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            return try SQLiteStore(path: directory + "/proctor.sqlite")
+            return try await JobStore(sqlitePath: directory + "/proctor.sqlite")
         case .postgres:
             guard let base = Self.postgresURL else { throw NotConfigured() }
-            let url = try await PostgresStore.createScratchDatabase(serverURL: base)
-            return try await PostgresStore(url: url)
+            let url = try await JobStore.createScratchDatabase(serverURL: base)
+            return try await JobStore(postgresURL: url)
         }
     }
 }

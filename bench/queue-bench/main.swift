@@ -18,7 +18,7 @@ let directory = NSTemporaryDirectory() + "proctor-queue-bench-" + UUID().uuidStr
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: directory) }
 let databasePath = directory + "/proctor.sqlite"
-let store = try SQLiteStore(path: databasePath)
+let store = try await JobStore(sqlitePath: databasePath)
 
 var logger = Logger(label: "bench")
 logger.logLevel = .critical

@@ -13,13 +13,13 @@ import ProctorStore
 let postgres = ProcessInfo.processInfo.environment["PROCTOR_TEST_POSTGRES"]
 let jobsPerRound = 2000
 
-func freshStore(_ kind: String) async throws -> any JobStore {
+func freshStore(_ kind: String) async throws -> JobStore {
     if kind == "sqlite" {
         let directory = NSTemporaryDirectory() + "proctor-bench-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try SQLiteStore(path: directory + "/proctor.sqlite")
+        return try await JobStore(sqlitePath: directory + "/proctor.sqlite")
     }
-    return try await PostgresStore(url: try await PostgresStore.createScratchDatabase(serverURL: postgres ?? ""))
+    return try await JobStore(postgresURL: try await JobStore.createScratchDatabase(serverURL: postgres ?? ""))
 }
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
@@ -65,14 +65,14 @@ guard let base = postgres else {
 }
 
 // Replicas: GET /v1/jobs/{id} from 16 clients, against one replica and spread over two.
-let url = try await PostgresStore.createScratchDatabase(serverURL: base)
+let url = try await JobStore.createScratchDatabase(serverURL: base)
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 var logger = Logger(label: "bench")
 logger.logLevel = .critical
 let directory = NSTemporaryDirectory() + "proctor-bench-" + UUID().uuidString
 var servers: [(String, Task<Void, any Error>)] = []
 for _ in 0..<2 {
-    let store = try await PostgresStore(url: url)
+    let store = try await JobStore(postgresURL: url)
     let configuration = ServerConfiguration(port: 0, dataDirectory: directory + "/data", competitionsDirectory: repository + "/examples/competitions",
                                             quotas: Quotas(maxQueued: 1_000_000, maxRunning: 100, submissionsPerWindow: 1_000_000), localSlots: 0)
     let server = ProctorServer(configuration: configuration, store: store, sandbox: nil, logger: logger)
@@ -82,7 +82,7 @@ for _ in 0..<2 {
     for await p in stream { port = p; break }
     servers.append(("http://127.0.0.1:\(port)", task))
 }
-let token = try await TokenIssuer(store: try await PostgresStore(url: url)).issue(user: "bench", role: .user, label: "", expiresIn: nil).text
+let token = try await TokenIssuer(store: try await JobStore(postgresURL: url)).issue(user: "bench", role: .user, label: "", expiresIn: nil).text
 let solution = try Data(contentsOf: URL(fileURLWithPath: repository + "/examples/iris/solution.py"))
 let id = try await ProctorClient(server: servers[0].0, token: token).submit(competition: "iris", fileName: "solution.py", contents: solution).json?["id"] as? String ?? ""
 

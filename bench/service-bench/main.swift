@@ -20,10 +20,10 @@ let concurrency = 16
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let solution = try Data(contentsOf: URL(fileURLWithPath: repository + "/examples/iris/solution.py"))
 
-func startServer(slots: Int) async throws -> (url: String, token: String, task: Task<Void, any Error>, store: SQLiteStore) {
+func startServer(slots: Int) async throws -> (url: String, token: String, task: Task<Void, any Error>, store: JobStore) {
     let directory = NSTemporaryDirectory() + "proctor-bench-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let store = try SQLiteStore(path: directory + "/proctor.sqlite")
+    let store = try await JobStore(sqlitePath: directory + "/proctor.sqlite")
     var logger = Logger(label: "bench")
     logger.logLevel = .critical
     let configuration = ServerConfiguration(
