@@ -68,7 +68,7 @@ struct AdminController {
             throw Problem.badRequest("send JSON {\"priority\": N} with N between -100 and 100 (higher runs first)")
         }
         let changed = Identifier.isJobID(id) ? try await state.store.setPriority(jobID: id, priority: body.priority, actor: principal.actor, at: Date()) : nil
-        await state.queueChanged()
+        state.queueChanged()
         guard let job = changed else {
             throw Problem.conflict("no queued job \(id.prefix(64)): only a queued job's priority can change", slug: "job-not-queued")
         }

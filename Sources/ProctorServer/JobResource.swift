@@ -71,7 +71,7 @@ struct QueuePlacement {
     /// Position and wait of `job` given its rank among its user's queued jobs.
     func place(_ job: Job, rank: Int) -> (position: Int, wait: Double?) {
         let higher = snapshot.entries.filter { $0.priority > job.priority }.reduce(0) { $0 + $1.count }
-        let others = snapshot.entries.filter { $0.priority == job.priority && $0.userID != job.userID }.map(\.count)
+        let others = snapshot.entries.filter { $0.priority == job.priority && $0.userID != job.userID }.map { $0.count }
         let sameUserHigher = snapshot.entries.filter { $0.userID == job.userID && $0.priority > job.priority }.reduce(0) { $0 + $1.count }
         let position = higher + QueueEstimate.position(rank: rank - sameUserHigher, otherUsersQueued: others)
         return (position, QueueEstimate.wait(position: position, slots: slots, averageSeconds: averageSeconds))

@@ -38,7 +38,7 @@ struct JobsController {
             stored = try await state.store.insert(job, limits: SubmissionLimits(
                 maxQueued: quotas.maxQueued, maxPerWindow: quotas.submissionsPerWindow,
                 windowStart: Date().addingTimeInterval(-quotas.window)))
-            await state.queueChanged()
+            state.queueChanged()
         } catch let error as StoreError {
             try? FileManager.default.removeItem(atPath: paths.root)
             switch error {
@@ -104,10 +104,10 @@ struct JobsController {
 
     @Sendable func show(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let job = try await state.visibleJob(context.parameters.get("id") ?? "", to: principal)
+        let (job, rank) = try await state.visiblePlacedJob(context.parameters.get("id") ?? "", to: principal)
         // Admins also see whose job it is and which token submitted it.
         let owner = principal.isAdmin ? try await state.store.user(id: job.userID)?.name : nil
-        return try JSONResponse.make(try await state.resource(job, userName: owner))
+        return try JSONResponse.make(try await state.resource(job, userName: owner, rank: rank))
     }
 
     @Sendable func cancel(_ request: Request, context: ProctorRequestContext) async throws -> Response {
@@ -117,7 +117,7 @@ struct JobsController {
             throw Problem.conflict("the job is already \(job.state.rawValue); a finished job cannot be cancelled", slug: "job-finished")
         }
         let cancelled = try await state.store.cancel(jobID: job.id, actor: principal.actor, at: Date())
-        await state.queueChanged()
+        state.queueChanged()
         guard var updated = cancelled else {
             throw Problem.notFound("no job \(job.id) among yours")
         }

@@ -39,7 +39,7 @@ struct ServiceState: Sendable {
     }
 
     /// Says this replica just changed the queue: positions are computed afresh.
-    func queueChanged() async { await placements.removeAll() }
+    func queueChanged() { placements.removeAll() }
 
     private func freshPlacement(competitionID: String?) async throws -> QueuePlacement {
         let snapshot = try await store.queueSnapshot()
@@ -64,6 +64,15 @@ struct ServiceState: Sendable {
             place = current.place(job, rank: known)
         }
         return JobResource(job, userName: userName, placement: place)
+    }
+
+    /// The job, with its rank among its user's queued jobs while queued, if
+    /// `principal` may see it (see ``visibleJob(_:to:)``).
+    func visiblePlacedJob(_ id: String, to principal: Principal) async throws -> (job: Job, rank: Int?) {
+        guard Identifier.isJobID(id), let found = try await store.placedJob(id: id),
+            principal.isAdmin || found.job.userID == principal.user.id
+        else { throw Problem.notFound("no job \(id.prefix(64)) among yours") }
+        return found
     }
 
     /// The job if `principal` may see it. Another user's job is "not found",

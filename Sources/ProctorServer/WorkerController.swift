@@ -55,7 +55,7 @@ struct WorkerController {
                 worker: holder, competitions: competitions, maxRunningPerUser: state.configuration.quotas.maxRunning,
                 maxExpectedTime: body.maxExpectedTime, at: now, leaseUntil: now.addingTimeInterval(state.configuration.leaseSeconds))
             {
-                await state.queueChanged()
+                state.queueChanged()
                 context.logger.info("job leased", metadata: ["job": "\(job.id)", "node": "\(node)", "job_request": "\(job.requestID)"])
                 return try JSONResponse.make(LeaseGrant(job: WorkerJob(job), leaseSeconds: state.configuration.leaseSeconds))
             }
@@ -141,7 +141,7 @@ struct WorkerController {
             context.logger.warning("late report refused", metadata: ["job": "\(id)", "node": "\(node)"])
             throw Problem.conflict("this node no longer holds job \(id); the report was refused", slug: "lease-lost")
         }
-        await state.queueChanged()
+        state.queueChanged()
         if job.state == .queued { await doorbell.ring() }
         if update.state == .queued || update.state.isTerminal {
             try await countOutcome(of: update, job: job, on: node, context: context)

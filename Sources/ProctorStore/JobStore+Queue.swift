@@ -14,10 +14,24 @@ extension JobStore {
 
     /// How many of the user's queued jobs come before this one (same priority or higher).
     public func rank(of job: Job) async throws -> Int {
-        try await database.read("""
-            SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued' AND user_id = \(job.userID)
-              AND (priority > \(job.priority) OR (priority = \(job.priority) AND seq < (SELECT seq FROM jobs WHERE id = \(job.id))))
-            """).first?.value("n") ?? 0
+        try await database.read("SELECT \(Self.rank(of: "j")) AS n FROM jobs j WHERE j.id = \(job.id)").first?.value("n") ?? 0
+    }
+
+    /// The job and, while it is queued, its ``rank(of:)``: one read for the
+    /// page every participant polls.
+    public func placedJob(id: String) async throws -> (job: Job, rank: Int?)? {
+        guard let row = try await database.read("""
+            SELECT j.*, CASE WHEN j.state = 'queued' THEN \(Self.rank(of: "j")) END AS queue_rank FROM jobs j WHERE j.id = \(id)
+            """).first else { return nil }
+        return (try Job(row: row), try row.value("queue_rank"))
+    }
+
+    /// Counts the queued jobs of `job`'s user that run before it (`job` names its row in the query).
+    private static func rank(of job: String) -> SQL {
+        """
+        (SELECT COUNT(*) FROM jobs o WHERE o.state = 'queued' AND o.user_id = \(raw: job).user_id
+          AND (o.priority > \(raw: job).priority OR (o.priority = \(raw: job).priority AND o.seq < \(raw: job).seq)))
+        """
     }
 
     /// Mean run time of the last 50 finished jobs (of one competition, or all), for wait estimates.

@@ -40,8 +40,18 @@ struct SQLiteDatabase: SQLDatabase {
         claims = SQLiteClaims(pool: pool)
     }
 
+    /// Reads run on the calling thread: in WAL mode a reader never waits for
+    /// the writer, and the store's reads are indexed lookups of the page cache
+    /// (microseconds, CPU work like encoding the answer), so handing each to
+    /// a queue and back would cost more thread switches than the read itself.
+    /// Each read is one statement, consistent on its own, so it needs no
+    /// transaction around it.
     func read(_ statement: SQL) async throws -> [SQLRow] {
-        try await pool.read { db in try Self.run(statement, in: db) }
+        try readHere(statement)
+    }
+
+    private func readHere(_ statement: SQL) throws -> [SQLRow] {
+        try pool.unsafeRead { db in try Self.run(statement, in: db) }
     }
 
     func write(_ statement: SQL) async throws -> [SQLRow] {
@@ -73,7 +83,7 @@ struct SQLiteDatabase: SQLDatabase {
             try db.execute(sql: text)
             return []
         }
-        let arguments = StatementArguments(values.map(\.databaseValue))
+        let arguments = StatementArguments(values.map { $0.databaseValue })
         return try Row.fetchAll(try db.cachedStatement(sql: text), arguments: arguments).map(SQLRow.init(row:))
     }
 }

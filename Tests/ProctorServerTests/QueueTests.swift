@@ -80,7 +80,7 @@ import Testing
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(statuses.filter { $0 == 201 }.count == 5)
-        #expect(statuses.filter { $0 == 429 }.count == 15)
+        #expect(statuses.filter { $0 == 429 }.count == 15, "\(statuses)")
     }
 
     @Test func submissionRateIsLimitedPerWindow() async throws {

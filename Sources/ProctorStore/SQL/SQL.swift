@@ -58,6 +58,11 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
             parts.append(.value(value.sqlValue))
         }
 
+        /// A value that may be absent: `NULL` of its type.
+        public mutating func appendInterpolation<T: SQLBindable>(_ value: T?) {
+            parts.append(.value(value.sqlValue))
+        }
+
         /// The store's own SQL text (a dialect's clause, a column name), never a request's.
         public mutating func appendInterpolation(raw text: String) {
             parts.append(.text(text))
