@@ -49,6 +49,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -152,7 +153,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ProctorStoreTests",
-            dependencies: ["ProctorStore", "ProctorCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["ProctorStore", "ProctorCore", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .testTarget(
             name: "ProctorServerTests",

@@ -9,7 +9,9 @@ import ProctorWorker
 import ServiceLifecycle
 
 /// The whole service on one machine: the HTTP API, the local worker and the
-/// retention sweep, run as one `ServiceGroup` that drains on SIGTERM.
+/// retention sweep, run as one `ServiceGroup` that drains on SIGTERM (with
+/// the store's PostgreSQL connection pool, when it has one, as the group's
+/// first service: it starts first and stops last).
 public struct ProctorServer: Sendable {
     public let configuration: ServerConfiguration
     public let store: JobStore
@@ -29,9 +31,12 @@ public struct ProctorServer: Sendable {
     /// The local worker's GPUs, if this machine has any.
     public let gpus: GPUAllocator?
     let gpuCount: Int
+    /// The store's own service (PostgreSQL's connection pool), run in the group.
+    let storeService: (any Service)?
 
-    public init(configuration: ServerConfiguration, store: JobStore, sandbox: Sandbox?, logger: Logger, firstSlot: Int = 0,
-                gpus: GPUAllocator? = nil, gpuCount: Int = 0) {
+    public init(configuration: ServerConfiguration, store: JobStore, storeService: (any Service)? = nil, sandbox: Sandbox?, logger: Logger,
+                firstSlot: Int = 0, gpus: GPUAllocator? = nil, gpuCount: Int = 0) {
+        self.storeService = storeService
         self.gpus = gpus
         self.gpuCount = gpuCount
         self.configuration = configuration
@@ -109,10 +114,12 @@ public struct ProctorServer: Sendable {
                          historyRetention: configuration.historyRetention, logger: logger)
     }
 
-    /// Runs until SIGTERM or SIGINT; `onReady` gets the bound port.
+    /// Runs until SIGTERM or SIGINT; `onReady` gets the bound port. The
+    /// store's service starts first; the API, the worker and the sweeps join
+    /// the group once the store takes calls and the local worker's jobs from
+    /// before a restart are recovered.
     public func run(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory + "/jobs", withIntermediateDirectories: true)
-        try await recover()
         let app = Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "proctor"),
@@ -122,8 +129,22 @@ public struct ProctorServer: Sendable {
         if let worker { services.append(worker) }
         services.append(LeaseReaper(store: store, interval: max(0.2, configuration.leaseSeconds / 6), maxAttempts: configuration.maxAttempts, logger: logger))
         services.append(retention)
-        let group = ServiceGroup(configuration: .init(
+        guard let storeService else {
+            try await recover()
+            try await group(services).run()
+            return
+        }
+        let group = group([storeService])
+        try await withThrowingDiscardingTaskGroup { tasks in
+            tasks.addTask { try await group.run() }
+            try await store.ready()
+            try await recover()
+            for service in services { await group.addServiceUnlessShutdown(service) }
+        }
+    }
+
+    private func group(_ services: [any Service]) -> ServiceGroup {
+        ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ProctorCore
+import ServiceLifecycle
 
 /// Everything Proctor keeps: users and tokens, jobs and their events, nodes,
 /// and the fair queue. One implementation, its queries written once, over
@@ -12,9 +13,9 @@ public struct JobStore: Sendable {
 
     var dialect: SQLDialect { database.dialect }
 
-    private init(database: any SQLDatabase) async throws {
+    private init(database: any SQLDatabase, migrate: Bool = true) async throws {
         self.database = database
-        try await Schema.migrate(database)
+        if migrate { try await Schema.migrate(database) }
     }
 
     /// Opens (creating if needed) the SQLite database at `path` and migrates it.
@@ -32,6 +33,24 @@ public struct JobStore: Sendable {
             let host = (try? PostgresDatabase.configuration(url: url).host).flatMap { $0 } ?? "?"
             throw StoreError.invalid("cannot use the PostgreSQL database at \(host): \(String(reflecting: error))")
         }
+    }
+
+    /// A PostgreSQL store whose connection pool runs as `service` in the
+    /// server's service group: the service migrates the schema when it
+    /// starts, and the store's calls wait for that (``ready()``).
+    /// The service fails (and so do the calls) when the database does not
+    /// answer and migrate within `startTimeout`.
+    public static func postgresService(url: String, startTimeout: Duration = .seconds(30), logger: Logger = Logger(label: "proctor.postgres"))
+        async throws -> (store: JobStore, service: any Service)
+    {
+        let database = try await PostgresDatabase(url: url, logger: logger, runsItself: false, startTimeout: startTimeout)
+        return (try await JobStore(database: database, migrate: false), database)
+    }
+
+    /// Returns once the store takes calls; throws why it never will (a
+    /// database that cannot be reached or migrated).
+    public func ready() async throws {
+        try await database.ready()
     }
 
     /// Creates an empty database beside the one `serverURL` names and returns

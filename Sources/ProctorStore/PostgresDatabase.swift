@@ -2,34 +2,89 @@ import Foundation
 import Logging
 import PostgresNIO
 import ProctorCore
+import ServiceLifecycle
 
 /// The database for many machines: one PostgreSQL database shared by every
 /// `proctor serve` replica. Claims lock what they take (`FOR UPDATE SKIP
 /// LOCKED`), so two replicas never take one job; per-user quota checks lock
 /// the user's row, so parallel submissions cannot slip past them.
-final class PostgresDatabase: SQLDatabase {
+///
+/// Its connection pool runs either as a `Service` of the server's service
+/// group (``run()`` migrates, then opens the database to queries, which wait
+/// until then) or, for tools and tests, on its own for the database's lifetime.
+final class PostgresDatabase: SQLDatabase, Service {
     let client: PostgresClient
     let logger: Logger
-    private let runner: Task<Void, Never>
+    private let runner: Task<Void, Never>?
+    /// How long ``run()`` may take to reach the database and migrate it.
+    let startTimeout: Duration
+    /// Where the database is, for messages.
+    let host: String
+    private let gate = ReadinessGate()
+    /// Set while ``run()`` migrates: those queries pass the closed gate.
+    @TaskLocal private static var migrating = false
 
     var dialect: SQLDialect { .postgres }
 
-    /// Connects to `url` (`postgres://user[:password]@host[:port]/database`).
-    init(url: String, logger: Logger) async throws {
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/database`);
+    /// unless `runsItself`, nothing is sent before ``run()`` starts.
+    init(url: String, logger: Logger, runsItself: Bool = true, startTimeout: Duration = .seconds(30)) async throws {
+        self.startTimeout = startTimeout
         var configuration = try Self.configuration(url: url)
+        host = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)"
         configuration.options.maximumConnections = 20
         // Prepared statements (the claim) keep one plan instead of planning each call.
         configuration.options.additionalStartupParameters = [("plan_cache_mode", "force_generic_plan")]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
+        guard runsItself else {
+            runner = nil
+            return
+        }
         // The client's connection pool runs for the store's lifetime. Give
         // the task a turn to start before the first query leases a connection.
         runner = Task { await client.run() }
+        gate.open()
         for _ in 0..<3 { await Task.yield() }
     }
 
-    deinit { runner.cancel() }
+    deinit { runner?.cancel() }
+
+    /// Runs the connection pool until the service group shuts down: migrates
+    /// the schema first, then lets queries through (or fails them all with
+    /// the reason the database cannot be used).
+    func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            do {
+                try await withThrowingTaskGroup { start in
+                    start.addTask { try await Self.$migrating.withValue(true) { try await Schema.migrate(self) } }
+                    start.addTask {
+                        try await Task.sleep(for: self.startTimeout)
+                        throw StoreError.invalid("""
+                            cannot use the PostgreSQL database at \(self.host): no answer within \(self.startTimeout); \
+                            check that it runs and that the URL is right
+                            """)
+                    }
+                    try await start.next()
+                    start.cancelAll()
+                }
+                gate.open()
+            } catch {
+                gate.fail(error)
+                throw error
+            }
+        }
+    }
+
+    func ready() async throws {
+        try await gate.pass()
+    }
+
+    private func pass() async throws {
+        if !Self.migrating { try await gate.pass() }
+    }
 
     /// The client configuration for `postgres://user[:password]@host[:port]/database`.
     static func configuration(url: String) throws -> PostgresClient.Configuration {
@@ -44,7 +99,8 @@ final class PostgresDatabase: SQLDatabase {
     }
 
     func read(_ statement: SQL) async throws -> [SQLRow] {
-        try await client.query(Self.query(statement), logger: logger).collect().map(SQLRow.init(row:))
+        try await pass()
+        return try await client.query(Self.query(statement), logger: logger).collect().map(SQLRow.init(row:))
     }
 
     func write(_ statement: SQL) async throws -> [SQLRow] {
@@ -52,6 +108,7 @@ final class PostgresDatabase: SQLDatabase {
     }
 
     func transaction<T: Sendable>(_ first: [SQL], then: @Sendable ([[SQLRow]]) throws -> FollowUp<T>) async throws -> T {
+        try await pass()
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 var rows: [[SQLRow]] = []
@@ -70,6 +127,7 @@ final class PostgresDatabase: SQLDatabase {
     }
 
     func claim(_ request: ClaimRequest) async throws -> Job? {
+        try await pass()
         let statement = PostgresClaim(competitions: request.competitions, maxExpectedTime: request.maxExpectedTime,
                                       maxRunningPerUser: request.maxRunningPerUser, worker: request.worker,
                                       leaseUntil: request.leaseUntil.timeIntervalSince1970, at: request.at.timeIntervalSince1970)

@@ -71,6 +71,9 @@ struct SQLiteDatabase: SQLDatabase {
         try await claims.claim(request)
     }
 
+    /// Opened and migrated before the store is handed out.
+    func ready() async throws {}
+
     func reclaimSpace() async throws {
         try await pool.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA incremental_vacuum") }
     }

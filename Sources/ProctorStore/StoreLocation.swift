@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 
 /// Where the state lives: PostgreSQL when a `postgres://` URL is given,
 /// otherwise the embedded SQLite file in the data directory.
@@ -9,6 +10,17 @@ public struct StoreLocation: Sendable {
     public init(_ url: String?, dataDirectory: String) {
         self.url = url.flatMap { $0.isEmpty ? nil : $0 }
         self.dataDirectory = dataDirectory
+    }
+
+    /// Opens the store for the server: PostgreSQL's connection pool comes back
+    /// as a service for the server's service group to run (it migrates as it
+    /// starts); SQLite is opened and migrated at once and needs none.
+    public func openForService() async throws -> (store: JobStore, service: (any Service)?) {
+        if let url {
+            let (store, service) = try await JobStore.postgresService(url: url)
+            return (store, service)
+        }
+        return (try await open(), nil)
     }
 
     /// Opens (and migrates) the store.

@@ -36,12 +36,13 @@ struct ServeCommand: AsyncParsableCommand {
             maxUploadBytes: Int(Quantity.bytes(maxUpload, option: "--max-upload")),
             retention: retentionDays * 86400, historyRetention: historyDays * 86400, localSlots: slots)
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        let store = try await StoreLocation(database ?? ProcessInfo.processInfo.environment["PROCTOR_DATABASE"], dataDirectory: dataDir).open()
+        let (store, storeService) = try await StoreLocation(database ?? ProcessInfo.processInfo.environment["PROCTOR_DATABASE"], dataDirectory: dataDir)
+            .openForService()
         let sandbox = slots > 0 ? try Sandbox() : nil
         let gpus = try NVML(path: nvml).map(GPUAllocator.init)
         let gpuCount = await gpus?.healthyCount ?? 0
         if gpuCount > 0 { logger.info("GPUs found", metadata: ["count": "\(gpuCount)"]) }
-        let server = ProctorServer(configuration: configuration, store: store, sandbox: sandbox, logger: logger, gpus: gpus, gpuCount: gpuCount)
+        let server = ProctorServer(configuration: configuration, store: store, storeService: storeService, sandbox: sandbox, logger: logger, gpus: gpus, gpuCount: gpuCount)
         let host = self.host
         try await server.run { port in
             logger.info("proctor is serving", metadata: ["url": "http://\(host):\(port)", "competitions": "\(server.catalog.enabledIDs.sorted())"])

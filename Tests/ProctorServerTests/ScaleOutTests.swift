@@ -55,3 +55,43 @@ import Testing
         #expect(nodesUsed.count == 4, "every worker took part: \(nodesUsed.sorted())")
     }
 }
+
+/// `proctor serve` on PostgreSQL runs the database's connection pool in its
+/// service group: it migrates a fresh database, serves, and stops cleanly.
+@Suite struct PostgresServeTests {
+    @Test(.enabled(if: ScaleOutTests.postgres != nil || ProcessInfo.processInfo.environment["CI"] != nil,
+                   "PostgreSQL is not configured: set PROCTOR_TEST_POSTGRES (bash .ci/postgres.sh start)"))
+    func serveMigratesAFreshDatabaseServesAndStopsOnSIGTERM() async throws {
+        let base = try #require(ScaleOutTests.postgres, "PROCTOR_TEST_POSTGRES must be set under CI")
+        let url = try await JobStore.createScratchDatabase(serverURL: base)
+        let directory = NSTemporaryDirectory() + "proctor-pgserve-" + UUID().uuidString
+        try TestServer.makeCompetitions(in: directory + "/competitions", extra: { _ in })
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/proctor").path
+        let port = Int.random(in: 20000...40000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions",
+                             "--port", String(port), "--slots", "0", "--database", url]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // The server made the schema itself; a token made now works through it.
+        var healthy = false
+        for _ in 0..<200 where !healthy {
+            healthy = (try? await ProctorClient(server: "http://127.0.0.1:\(port)", token: nil).call(.GET, "/readyz").status) == 200
+            if !healthy { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(healthy)
+        let issued = try await TokenIssuer(store: try await JobStore(postgresURL: url)).issue(user: "alice", role: .user, label: "", expiresIn: nil)
+        let alice = ProctorClient(server: "http://127.0.0.1:\(port)", token: issued.text)
+        #expect(try await alice.submit(competition: "shell", fileName: "solution.sh", contents: Data("echo 1 > out.txt".utf8)).status == 201)
+
+        kill(process.processIdentifier, SIGTERM)
+        try await waitForExit(process, timeout: .seconds(30))
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 0)
+    }
+}

@@ -20,6 +20,9 @@ protocol SQLDatabase: Sendable {
     /// Leases the next job in fair order (see ``JobStore/claim(worker:competitions:maxRunningPerUser:maxExpectedTime:at:leaseUntil:)``).
     func claim(_ request: ClaimRequest) async throws -> Job?
 
+    /// Returns once the database takes queries (its schema migrated).
+    func ready() async throws
+
     /// Gives the space of deleted rows back to the file system where the database keeps it.
     func reclaimSpace() async throws
 }
