@@ -8,6 +8,8 @@ struct SQLiteDatabase: SQLDatabase {
     let pool: DatabasePool
     /// Claims, written in groups: one transaction (one fsync) for all that arrive together.
     let claims: SQLiteClaims
+    /// Connections for reads, beside the pool's writer.
+    let readers: SQLiteReaders
 
     var dialect: SQLDialect { .sqlite }
 
@@ -38,20 +40,18 @@ struct SQLiteDatabase: SQLDatabase {
             }
         }
         claims = SQLiteClaims(pool: pool)
+        readers = SQLiteReaders(path: path)
     }
 
-    /// Reads run on the calling thread: in WAL mode a reader never waits for
-    /// the writer, and the store's reads are indexed lookups of the page cache
+    /// Reads run on the calling thread, each on a read-only connection of its
+    /// own (``SQLiteReaders``): in WAL mode a reader never waits for the
+    /// writer, and the store's reads are indexed lookups of the page cache
     /// (microseconds, CPU work like encoding the answer), so handing each to
-    /// a queue and back would cost more thread switches than the read itself.
-    /// Each read is one statement, consistent on its own, so it needs no
-    /// transaction around it.
+    /// a queue and back would cost more than the read itself. Each read is one
+    /// statement, consistent on its own.
     func read(_ statement: SQL) async throws -> [SQLRow] {
-        try readHere(statement)
-    }
-
-    private func readHere(_ statement: SQL) throws -> [SQLRow] {
-        try pool.unsafeRead { db in try Self.run(statement, in: db) }
+        let (text, values) = statement.rendered(for: .sqlite)
+        return try readers.rows(text, values)
     }
 
     func write(_ statement: SQL) async throws -> [SQLRow] {
