@@ -25,6 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Days to keep finished jobs' files and logs.") var retentionDays = 30.0
     @Option(help: "Days to keep finished jobs' rows, scores and events (at least --retention-days).") var historyDays = 365.0
     @Option(help: "NVML library for the local worker's GPUs (default: the driver's libnvidia-ml.so.1, if any).") var nvml = NVML.defaultPath
+    @Flag(help: "Try it out: issue a fresh token for a user 'demo' (revoking the previous demo tokens) and print how to submit with it.")
+    var demo = false
 
     /// Sandboxes bind these paths, which must be absolute and clean.
     func run() async throws {
@@ -44,8 +46,13 @@ struct ServeCommand: AsyncParsableCommand {
         if gpuCount > 0 { logger.info("GPUs found", metadata: ["count": "\(gpuCount)"]) }
         let server = ProctorServer(configuration: configuration, store: store, storeService: storeService, sandbox: sandbox, logger: logger, gpus: gpus, gpuCount: gpuCount)
         let host = self.host
+        let demoToken = demo ? try await DemoAccess.issue(store: store) : nil
         try await server.run { port in
             logger.info("proctor is serving", metadata: ["url": "http://\(host):\(port)", "competitions": "\(server.catalog.enabledIDs.sorted())"])
+            if let demoToken {
+                let text = DemoAccess.instructions(server: "http://\(host):\(port)", token: demoToken, competitions: server.catalog.enabledIDs.sorted())
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
         }
     }
 }

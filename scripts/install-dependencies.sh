@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Proctor needs: to build and serve (`demo`), or
+# also to run the tests (`test`: PostgreSQL and the tools the tests call).
+# Needs root for apt-get; without root it prints the command to run instead.
+set -euo pipefail
+what=${1:-demo}
+
+packages=(libseccomp-dev libsqlite3-dev pkg-config)
+if [ "$what" = test ]; then
+  packages+=(python3 procps util-linux gcc postgresql postgresql-client)
+fi
+
+if ! command -v swift >/dev/null; then
+  echo "Proctor needs Swift 6.2 or later on PATH (https://www.swift.org/install/linux/)." >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages: ${missing[*]}" >&2
+  echo "Install them as root:  apt-get update && apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
