@@ -43,6 +43,14 @@ struct WorkerController {
         guard let body = try? await request.decode(as: LeaseRequest.self, context: context), (0...256).contains(body.slots),
             body.competitions.count <= 1000, body.competitions.allSatisfy(Identifier.isCompetitionID)
         else { throw Problem.badRequest("send JSON {\"slots\": N, \"competitions\": [ids], \"labels\": {}, \"version\": \"…\"}") }
+        let spoken = body.protocolVersion ?? 1
+        guard WorkerProtocol.accepted.contains(spoken) else {
+            let accepted = WorkerProtocol.accepted
+            throw Problem.conflict("""
+                this worker speaks worker protocol \(spoken) and this server speaks \(accepted.lowerBound == accepted.upperBound ? "\(accepted.lowerBound)" : "\(accepted.lowerBound) to \(accepted.upperBound)"); \
+                run a proctor-worker of the server's release
+                """, slug: "worker-protocol-mismatch")
+        }
         let holder = try Self.owner(node: node, instance: body.instance)
         let registered = try await state.store.touchNode(name: node, slots: body.slots, labels: body.labels ?? [:],
                                                          version: body.version ?? "", at: Date())

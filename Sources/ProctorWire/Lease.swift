@@ -1,6 +1,18 @@
+/// The version of this worker protocol. A change that an older peer would
+/// misread raises it; the server names the versions it speaks when it refuses
+/// a worker (see ``WorkerProtocol/accepted``).
+public enum WorkerProtocol {
+    /// What this build speaks.
+    public static let current = 1
+    /// What a server of this build accepts from workers.
+    public static let accepted: ClosedRange<Int> = 1...1
+}
+
 /// `POST /v1/worker/lease`: a node asks for a job it can run, waiting up to
 /// `waitSeconds` for one.
 public struct LeaseRequest: Codable, Sendable, Equatable {
+    /// The worker protocol the node speaks (``WorkerProtocol``); workers from before the field speak 1.
+    public var protocolVersion: Int?
     public var slots: Int
     public var competitions: [String]
     public var labels: [String: String]?
@@ -13,7 +25,9 @@ public struct LeaseRequest: Codable, Sendable, Equatable {
     public var instance: String?
 
     public init(slots: Int, competitions: [String], labels: [String: String]? = nil, version: String? = nil,
-                waitSeconds: Double? = nil, maxExpectedTime: Double? = nil, instance: String? = nil) {
+                waitSeconds: Double? = nil, maxExpectedTime: Double? = nil, instance: String? = nil,
+                protocolVersion: Int? = WorkerProtocol.current) {
+        self.protocolVersion = protocolVersion
         self.instance = instance
         self.slots = slots
         self.competitions = competitions
@@ -25,6 +39,7 @@ public struct LeaseRequest: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case slots, competitions, labels, version, instance, waitSeconds = "wait_seconds", maxExpectedTime = "max_expected_time"
+        case protocolVersion = "protocol"
     }
 }
 

@@ -234,6 +234,23 @@ import Testing
         #expect(seen.contains { !$0.isEmpty && $0 != whole })
     }
 
+    @Test func aWorkerOfAnotherProtocolIsRefusedWithTheVersionsThatMatch() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let node = try await server.client("node-9", role: .worker)
+        let alice = try await server.client("alice")
+        _ = try await server.submitShell(alice, "echo 1 > out.txt")
+        let future = Data(#"{"slots": 1, "competitions": ["shell"], "protocol": 99}"#.utf8)
+        let refused = try await node.send(.POST, "/v1/worker/lease", body: future, contentType: "application/json")
+        #expect(refused.status == 409)
+        #expect(refused.json?["type"] as? String == "/problems/worker-protocol-mismatch")
+        let detail = refused.json?["detail"] as? String ?? ""
+        #expect(detail.contains("protocol 99") && detail.contains("speaks \(WorkerProtocol.current)"), "\(detail)")
+        // The job is still there for a worker that matches.
+        let matching = Data(#"{"slots": 1, "competitions": ["shell"], "protocol": 1}"#.utf8)
+        #expect(try await node.send(.POST, "/v1/worker/lease", body: matching, contentType: "application/json").status == 200)
+    }
+
     @Test func anUploadOutOfStepIsToldWhereTheLogStands() async throws {
         let server = try await TestServer(slots: 0)
         defer { Task { await server.stop() } }
