@@ -13,6 +13,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// Seconds after which a retry may succeed (sent as `Retry-After`).
     public var retryAfter: Int?
     public var extra: [String: String] = [:]
+    /// More response headers (`Allow` on a 405).
+    public var headers = HTTPFields()
 
     public init(_ status: HTTPResponse.Status, slug: String, title: String, detail: String, retryAfter: Int? = nil) {
         self.status = status
@@ -30,7 +32,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         if let context = context as? ProctorRequestContext { body["instance"] = .string("/requests/\(context.requestID)") }
         if let retryAfter { body["retry_after"] = .int(retryAfter) }
         for (key, value) in extra { body[key] = .string(value) }
-        var headers = HTTPFields()
+        var headers = self.headers
         headers[.contentType] = "application/problem+json"
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         let data = try JSONEncoder().encode(body)

@@ -70,7 +70,8 @@ public struct ProctorServer: Sendable {
         // HEAD answers wherever GET does.
         let router = Router(context: ProctorRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware(metrics: metrics))
-        router.add(middleware: UnknownRouteMiddleware())
+        let routes = RouteTable()
+        router.add(middleware: UnknownRouteMiddleware(routes: routes))
         OperationsController(state: state, metrics: metrics, gpus: gpus).register(on: router)
         let users = router.group("v1").add(middleware: Authenticator(store: store, tokens: tokens, limiter: limiter, roles: [.user, .admin]))
         JobsController(state: state).register(on: users)
@@ -79,6 +80,7 @@ public struct ProctorServer: Sendable {
         AdminController(state: state).register(on: admin)
         let workers = router.group("v1/worker").add(middleware: Authenticator(store: store, tokens: tokens, limiter: limiter, roles: [.worker]))
         WorkerController(state: state, doorbell: doorbell).register(on: workers)
+        routes.load(router.routes)
         return router
     }
 

@@ -103,16 +103,25 @@ import Testing
         #expect(try await server.store.stateCounts()[.succeeded] == 1)
     }
 
-    @Test func unknownRoutesAnswerAProblemAndHeadWorksWhereGetDoes() async throws {
+    @Test func unknownRoutesAnswerAProblemWrongMethodsSayWhatIsAllowedAndHeadWorksWhereGetDoes() async throws {
         let server = try await TestServer(slots: 0)
         defer { Task { await server.stop() } }
         let alice = try await server.client("alice")
-        for response in [try await alice.send(.GET, "/v1/nope"), try await alice.send(.GET, "/nope"), try await alice.send(.DELETE, "/healthz")] {
+        for response in [try await alice.send(.GET, "/v1/nope"), try await alice.send(.GET, "/nope"), try await alice.send(.GET, "/v1/jobs/x/y/z")] {
             #expect(response.status == 404)
             #expect(response.header("Content-Type") == "application/problem+json")
             #expect(response.json?["type"] as? String == "/problems/no-such-route")
             #expect((response.json?["detail"] as? String ?? "").contains("openapi.yaml"))
         }
+        // A path that exists under other methods says which, in Allow.
+        let wrongMethod = try await alice.send(.DELETE, "/healthz")
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.header("Allow") == "GET, HEAD")
+        #expect(wrongMethod.json?["type"] as? String == "/problems/method-not-allowed")
+        let cancelByGet = try await alice.send(.GET, "/v1/jobs/00000000-0000-0000-0000-000000000000/cancel")
+        #expect(cancelByGet.status == 405)
+        #expect(cancelByGet.header("Allow") == "POST")
+        #expect(try await alice.send(.PUT, "/v1/jobs").header("Allow") == "GET, HEAD, POST")
         #expect(try await alice.send(.HEAD, "/healthz").status == 200)
         #expect(try await alice.send(.HEAD, "/v1/jobs").status == 200)
     }
