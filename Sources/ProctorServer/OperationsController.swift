@@ -34,6 +34,24 @@ struct OperationsController {
         for s in JobState.allCases { lines.append("proctor_jobs{state=\"\(s.rawValue)\"} \(counts[s] ?? 0)") }
         let snapshot = try await state.store.queueSnapshot()
         lines += ["# HELP proctor_queue_depth Queued jobs.", "# TYPE proctor_queue_depth gauge", "proctor_queue_depth \(snapshot.depth)"]
+        let now = Date()
+        let oldest = try await state.store.oldestQueuedAt().map { max(0, now.timeIntervalSince($0)) } ?? 0
+        lines += ["# HELP proctor_queue_oldest_seconds How long the longest-waiting queued job has waited (0: none queued).",
+                  "# TYPE proctor_queue_oldest_seconds gauge", "proctor_queue_oldest_seconds \(oldest)"]
+        let failures = try await state.store.failuresByFault(since: now.addingTimeInterval(-3600))
+        lines += ["# HELP proctor_job_failures_last_hour Jobs that ended with an error in the last hour, by whose fault.",
+                  "# TYPE proctor_job_failures_last_hour gauge"]
+        for fault in [Fault.solution, .grader, .infrastructure, .user] {
+            lines.append("proctor_job_failures_last_hour{fault=\"\(fault.rawValue)\"} \(failures[fault] ?? 0)")
+        }
+        let nodes = try await state.store.nodes()
+        var byStatus: [String: Int] = ["active": 0, "draining": 0, "offline": 0]
+        for node in nodes { byStatus[node.status(at: now, timeout: state.configuration.leaseSeconds * 2), default: 0] += 1 }
+        lines += ["# HELP proctor_nodes Remote worker nodes by status (offline: not seen for two lease periods).", "# TYPE proctor_nodes gauge"]
+        for (status, count) in byStatus.sorted(by: { $0.key < $1.key }) { lines.append("proctor_nodes{status=\"\(status)\"} \(count)") }
+        lines += ["# HELP proctor_node_infrastructure_failures A node's current streak of infrastructure failures.",
+                  "# TYPE proctor_node_infrastructure_failures gauge"]
+        for node in nodes { lines.append("proctor_node_infrastructure_failures{node=\"\(node.name)\"} \(node.infrastructureFailures)") }
         lines += ["# HELP proctor_competitions_enabled Competitions taking jobs.", "# TYPE proctor_competitions_enabled gauge",
                   "proctor_competitions_enabled \(state.catalog.enabledIDs.count)"]
         if let worker = state.worker {

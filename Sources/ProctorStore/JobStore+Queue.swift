@@ -43,6 +43,27 @@ extension JobStore {
             """).first?.value("seconds")
     }
 
+    /// Jobs that finished since `date` with an error, by whose fault it was:
+    /// what an operator alerts on (graders and infrastructure failing).
+    public func failuresByFault(since date: Date) async throws -> [Fault: Int] {
+        var counts: [Fault: Int] = [:]
+        for row in try await database.read("""
+            SELECT fault, COUNT(*) AS n FROM jobs WHERE finished_at >= \(date) AND fault IS NOT NULL GROUP BY fault
+            """) {
+            if let fault = Fault(rawValue: try row.value("fault")) { counts[fault] = try row.value("n") }
+        }
+        return counts
+    }
+
+    /// When the longest-waiting queued job was submitted (`nil` with none
+    /// queued): one indexed lookup per priority in use, however deep the queue.
+    public func oldestQueuedAt() async throws -> Date? {
+        try await database.read("""
+            SELECT MIN((SELECT j.created_at FROM jobs j WHERE j.state = 'queued' AND j.priority = p.priority ORDER BY j.seq LIMIT 1)) AS oldest
+            FROM (SELECT DISTINCT priority FROM queue_counts WHERE n > 0) p
+            """).first?.value("oldest")
+    }
+
     /// How many jobs are in each state (states with none are absent).
     public func stateCounts() async throws -> [JobState: Int] {
         // SQLite keeps the counts in a table its triggers update; on PostgreSQL

@@ -64,6 +64,7 @@ enum Schema {
                 "ALTER TABLE jobs ADD COLUMN token_id \(raw: bigint)",
                 "CREATE INDEX jobs_created ON jobs(created_at)",
             ]),
+            Migration(version: 7, statements: ["ALTER TABLE jobs ADD COLUMN fault TEXT"]),
         ]
     }
 

@@ -49,7 +49,7 @@ extension Job {
             UPDATE jobs SET state = \(state.rawValue), started_at = \(startedAt), finished_at = \(finishedAt),
                 cancel_requested = \(cancelRequested), solution_report = \(try JSONColumn.encode(solutionReport)),
                 grade_report = \(try JSONColumn.encode(gradeReport)), score = \(score), results = \(try JSONColumn.encode(results)),
-                error = \(try JSONColumn.encode(error)), lease_owner = \(leaseOwner), lease_expires_at = \(leaseExpiresAt)
+                error = \(try JSONColumn.encode(error)), fault = \(error?.fault.rawValue), lease_owner = \(leaseOwner), lease_expires_at = \(leaseExpiresAt)
             WHERE id = \(id)
             """
         }

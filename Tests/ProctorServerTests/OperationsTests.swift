@@ -2,6 +2,7 @@ import Foundation
 import ProctorClient
 import ProctorCore
 import ProctorServer
+import ProctorStore
 import Testing
 
 /// Health, readiness, metrics, competition loading and retention.
@@ -21,6 +22,34 @@ import Testing
         #expect(metrics.contains("proctor_queue_depth 0"))
         #expect(metrics.contains("proctor_http_requests_total{route=\"/v1/jobs\",status=\"401\"} 1"))
         #expect(!metrics.contains(alice.token ?? "-"))
+    }
+
+    @Test func metricsShowWhatAnOperatorAlertsOn() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let anonymous = ProctorClient(server: server.url, token: nil)
+        let alice = try await server.client("alice")
+        let failed = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        _ = try await server.submitShell(alice, "echo 2 > out.txt")
+        // A grader failure on a node that then has an infrastructure failure streak and is drained.
+        let now = Date()
+        _ = try await server.store.touchNode(name: "node-1", slots: 1, labels: [:], version: "test", at: now)
+        let claimed = try #require(try await server.store.claim(worker: "node-1", competitions: ["shell"], maxRunningPerUser: 5,
+                                                               at: now, leaseUntil: now.addingTimeInterval(60)))
+        #expect(claimed.id == failed)
+        _ = try await server.store.report(jobID: failed, worker: "node-1", update: JobUpdate(
+            state: .errored, reason: "grader crashed", error: JobError(.graderFailed, "the grader exited 1")), at: Date())
+        _ = try await server.store.recordNodeOutcome(name: "node-1", failure: NodeFailure(userID: claimed.userID, nodeFault: true))
+        _ = try await server.store.setNodeState(name: "node-1", .draining)
+        try await Task.sleep(for: .milliseconds(1100))
+
+        let metrics = try await anonymous.call(.GET, "/metrics").text
+        #expect(metrics.contains("proctor_job_failures_last_hour{fault=\"grader\"} 1"))
+        #expect(metrics.contains("proctor_job_failures_last_hour{fault=\"infrastructure\"} 0"))
+        #expect(metrics.contains("proctor_nodes{status=\"draining\"} 1"))
+        #expect(metrics.contains("proctor_node_infrastructure_failures{node=\"node-1\"} 1"))
+        let oldest = metrics.split(separator: "\n").first { $0.hasPrefix("proctor_queue_oldest_seconds ") }
+        #expect(Double(oldest?.split(separator: " ").last ?? "") ?? 0 >= 1)
     }
 
     @Test func brokenAndCorruptCompetitionsAreDisabledWithoutStoppingTheServer() async throws {

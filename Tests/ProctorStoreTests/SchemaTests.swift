@@ -18,6 +18,8 @@ import Testing
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in
             try db.execute(sql: "DROP TABLE proctor_migrations")
+            // What migrations after v6 added was not there yet either.
+            try db.execute(sql: "ALTER TABLE jobs DROP COLUMN fault")
             try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
             for name in ["v1: users, tokens, jobs, events", "v2: nodes", "v3: node failure counts", "v4: who a node's failures struck",
                          "v5: queue and state counts kept by triggers", "v6: the token behind each job"] {
@@ -29,7 +31,7 @@ import Testing
         let reopened = try await JobStore(sqlitePath: path)
         #expect(try await reopened.user(named: "alice")?.id == alice.id)
         let versions = try await DatabaseQueue(path: path).read { db in try Int.fetchAll(db, sql: "SELECT version FROM proctor_migrations ORDER BY version") }
-        #expect(versions == Array(1...6))
+        #expect(versions.count >= 6 && versions == Array(1...versions.count))
     }
 
     @Test(arguments: StoreKind.available)
