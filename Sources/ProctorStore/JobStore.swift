@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import GRDBSQLite
 import Logging
 import ProctorCore
 import ServiceLifecycle
@@ -19,8 +21,14 @@ public struct JobStore: Sendable {
     }
 
     /// Opens (creating if needed) the SQLite database at `path` and migrates it.
+    /// A file that is not a database, or whose pages are broken, is refused
+    /// with what to do about it.
     public init(sqlitePath path: String) async throws {
-        try await self.init(database: try SQLiteDatabase(path: path))
+        do {
+            try await self.init(database: try SQLiteDatabase(path: path))
+        } catch let error as DatabaseError where [SQLITE_CORRUPT, SQLITE_NOTADB].contains(error.resultCode.primaryResultCode.rawValue) {
+            throw StoreError.invalid(Self.damaged(path, because: error.message ?? "\(error.resultCode)"))
+        }
     }
 
     /// Connects to PostgreSQL at `url` (`postgres://user[:password]@host[:port]/database`)

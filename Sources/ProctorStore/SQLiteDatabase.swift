@@ -10,11 +10,14 @@ struct SQLiteDatabase: SQLDatabase {
     let claims: SQLiteClaims
     /// Connections for reads, beside the pool's writer.
     let readers: SQLiteReaders
+    /// The database file.
+    let path: String
 
     var dialect: SQLDialect { .sqlite }
 
     /// Opens (creating if needed) the database file at `path`.
     init(path: String) throws {
+        self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in

@@ -7,7 +7,8 @@ import ProctorStore
 /// `proctor admin …`: operator commands that work on the data directory directly.
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Manage users, tokens and nodes.", subcommands: [TokenCommand.self, NodesCommand.self])
+        commandName: "admin", abstract: "Manage users, tokens and nodes; back up and restore.",
+        subcommands: [TokenCommand.self, NodesCommand.self, BackupCommand.self, RestoreCommand.self])
 
     /// `proctor admin nodes [drain|resume NAME]`: the worker nodes, straight from the store.
     struct NodesCommand: AsyncParsableCommand {

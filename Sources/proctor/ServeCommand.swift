@@ -40,6 +40,8 @@ struct ServeCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let (store, storeService) = try await StoreLocation(database ?? ProcessInfo.processInfo.environment["PROCTOR_DATABASE"], dataDirectory: dataDir)
             .openForService()
+        // A damaged database is refused now, with what to do, not found out by a request.
+        try await store.checkIntegrity()
         let sandbox = slots > 0 ? try Sandbox() : nil
         let gpus = try NVML(path: nvml).map(GPUAllocator.init)
         let gpuCount = await gpus?.healthyCount ?? 0

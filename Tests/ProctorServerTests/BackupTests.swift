@@ -1,0 +1,109 @@
+import Foundation
+import ProctorClient
+import ProctorServer
+import ProctorStore
+import Testing
+
+/// Backups an operator can trust: taken while the service takes submissions,
+/// restored into a new data directory that serves every acknowledged job;
+/// a damaged database is refused at start with what to do.
+@Suite struct BackupTests {
+    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/debug/proctor").path
+
+    func serve(_ directory: String, data: String, port: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--data-dir", data, "--competitions", directory + "/competitions", "--port", String(port), "--slots", "0"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test func aBackupTakenUnderSubmissionsRestoresEveryAcknowledgedJob() async throws {
+        let directory = NSTemporaryDirectory() + "proctor-backup-" + UUID().uuidString
+        try TestServer.makeCompetitions(in: directory + "/competitions", extra: { _ in })
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        let issued = try await TokenIssuer(store: try await JobStore(sqlitePath: directory + "/data/proctor.sqlite"))
+            .issue(user: "alice", role: .user, label: "", expiresIn: nil)
+        let port = Int.random(in: 20000...40000)
+        let server = try serve(directory, data: directory + "/data", port: port)
+        defer { if server.isRunning { server.terminate() } }
+        let alice = ProctorClient(server: "http://127.0.0.1:\(port)", token: issued.text)
+        func submit() async throws -> String? {
+            let submitted = try? await alice.submit(competition: "shell", fileName: "solution.sh", contents: Data("echo 1 > out.txt".utf8))
+            return submitted?.status == 201 ? submitted?.json?["id"] as? String : nil
+        }
+        var acknowledged: [String] = []
+        for _ in 0..<200 where acknowledged.count < 10 {
+            if let id = try? await submit() { acknowledged.append(id) } else { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(acknowledged.count == 10)
+
+        // Submissions keep coming while the backup runs.
+        let more = Task { for _ in 0..<20 { _ = try? await submit() } }
+        let backup = try await runToEnd(Self.binary, ["admin", "backup", "--data-dir", directory + "/data", "--to", directory + "/backup"])
+        #expect(backup.status == 0, "\(backup.output)")
+        _ = await more.value
+        kill(server.processIdentifier, SIGTERM)
+        try await waitForExit(server)
+
+        let restore = try await runToEnd(Self.binary, ["admin", "restore", "--from", directory + "/backup", "--data-dir", directory + "/restored"])
+        #expect(restore.status == 0, "\(restore.output)")
+        #expect(restore.output.contains("proctor serve --data-dir"))
+        let port2 = Int.random(in: 20000...40000)
+        let restored = try serve(directory, data: directory + "/restored", port: port2)
+        defer { restored.terminate() }
+        let again = ProctorClient(server: "http://127.0.0.1:\(port2)", token: issued.text)
+        var found = 0
+        for id in acknowledged {
+            for _ in 0..<100 {
+                if let state = try? await again.call(.GET, "/v1/jobs/\(id)").json?["state"] as? String {
+                    #expect(state == "queued")
+                    found += 1
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(FileManager.default.fileExists(atPath: directory + "/restored/jobs/\(id)"))
+        }
+        #expect(found == acknowledged.count)
+        // A restore never overwrites a database.
+        let twice = try await runToEnd(Self.binary, ["admin", "restore", "--from", directory + "/backup", "--data-dir", directory + "/restored"])
+        #expect(twice.status != 0)
+    }
+
+    @Test func aDamagedDatabaseIsRefusedAtStartWithWhatToDo() async throws {
+        let directory = NSTemporaryDirectory() + "proctor-damaged-" + UUID().uuidString
+        try TestServer.makeCompetitions(in: directory + "/competitions", extra: { _ in })
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        let path = directory + "/data/proctor.sqlite"
+        // Filled, then closed (which folds the write-ahead log into the file).
+        func fill() async throws {
+            let store = try await JobStore(sqlitePath: path)
+            for i in 0..<300 { _ = try await store.createUser(name: "user-\(i)", at: Date()) }
+        }
+        try await fill()
+        // Overwrite pages in the middle of the file, as a failing disk would.
+        let file = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        let size = try file.seekToEnd()
+        try file.seek(toOffset: size / 2)
+        try file.write(contentsOf: Data(repeating: 0xA5, count: 8192))
+        try file.close()
+
+        let errors = directory + "/serve.err"
+        FileManager.default.createFile(atPath: errors, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions", "--port", "0", "--slots", "0"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
+        try process.run()
+        try await waitForExit(process, timeout: .seconds(30))
+        if process.isRunning { process.terminate() }
+        #expect(process.terminationStatus != 0)
+        let said = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        #expect(said.contains("is damaged") && said.contains("proctor admin restore"), "\(said)")
+    }
+}
