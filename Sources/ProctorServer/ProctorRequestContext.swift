@@ -20,15 +20,19 @@ public struct ProctorRequestContext: RequestContext {
     public var principal: Principal?
     /// The id that follows this request into logs and into the job it creates.
     public var requestID: String
-    /// The peer's IP address, for slowing down repeated bad tokens.
-    public let remoteAddress: String
+    /// The client's IP address (behind a trusted proxy, the one it forwarded
+    /// for), for slowing down repeated bad tokens and for logs.
+    public var remoteAddress: String
+    /// The address of the connection's other end (a proxy, or the client).
+    public let peerAddress: String
     /// Uploads above this are refused with 413 before they are read in full.
     public var maxUploadSize: Int { 4 << 20 }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         requestID = ""
-        remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        peerAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        remoteAddress = peerAddress
     }
 
     /// The authenticated caller; routes behind the authenticator always have one.

@@ -20,6 +20,8 @@ public struct ProctorServer: Sendable {
     let logger: Logger
     let metrics = HTTPMetrics()
     let limiter = BadTokenLimiter()
+    /// Requests being answered, against `maxInFlight`.
+    let inFlight = InFlightCounter()
     /// Tokens seen in the last second: a revocation reaches every replica within it.
     let tokens = ExpiringCache<String, TokenLookup>(lifetime: .seconds(1))
     /// Queue shapes for positions and waits, a quarter of a second at most.
@@ -70,6 +72,7 @@ public struct ProctorServer: Sendable {
         // HEAD answers wherever GET does.
         let router = Router(context: ProctorRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware(metrics: metrics))
+        router.add(middleware: AdmissionMiddleware(trustedProxies: configuration.trustedProxies, limit: configuration.maxInFlight, inFlight: inFlight))
         let routes = RouteTable()
         router.add(middleware: UnknownRouteMiddleware(routes: routes))
         OperationsController(state: state, metrics: metrics, gpus: gpus).register(on: router)

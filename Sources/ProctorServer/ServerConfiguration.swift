@@ -43,6 +43,10 @@ public struct ServerConfiguration: Sendable {
     /// Times a job is tried before an infrastructure failure (or a lost
     /// worker) is final. The service alone decides; workers report facts.
     public var maxAttempts: Int = JobTransitions.defaultMaxAttempts
+    /// Peers whose `X-Forwarded-For` names the client (reverse proxies).
+    public var trustedProxies: [IPNetwork] = []
+    /// Requests answered at once; more get 503 and `Retry-After`.
+    public var maxInFlight = 1000
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, competitionsDirectory: String,
                 quotas: Quotas = Quotas(), maxUploadBytes: Int = 1 << 20, maxMetadataBytes: Int = 4096,

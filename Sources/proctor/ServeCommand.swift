@@ -25,6 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Days to keep finished jobs' files and logs.") var retentionDays = 30.0
     @Option(help: "Days to keep finished jobs' rows, scores and events (at least --retention-days).") var historyDays = 365.0
     @Option(help: "NVML library for the local worker's GPUs (default: the driver's libnvidia-ml.so.1, if any).") var nvml = NVML.defaultPath
+    @Option(help: "A reverse proxy's address or network (CIDR), repeatable: its X-Forwarded-For names the client.") var trustedProxy: [String] = []
+    @Option(help: "Requests answered at once; more get 503 with Retry-After.") var maxInFlight = 1000
     @Flag(help: "Try it out: issue a fresh token for a user 'demo' (revoking the previous demo tokens) and print how to submit with it.")
     var demo = false
 
@@ -32,11 +34,20 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "proctor")
         let dataDir = absolutePath(self.dataDir), competitions = absolutePath(self.competitions)
-        let configuration = try ServerConfiguration(
+        let proxies = try trustedProxy.map { text in
+            guard let network = IPNetwork(text) else {
+                throw ValidationError("--trusted-proxy '\(text)' is not an address or network, e.g. 10.0.0.0/8, 192.0.2.7 or fd00::/8")
+            }
+            return network
+        }
+        guard maxInFlight > 0 else { throw ValidationError("--max-in-flight must be at least 1") }
+        var configuration = try ServerConfiguration(
             host: host, port: port, dataDirectory: dataDir, competitionsDirectory: competitions,
             quotas: Quotas(maxQueued: maxQueued, maxRunning: maxRunning, submissionsPerWindow: maxPerHour, window: 3600),
             maxUploadBytes: Int(Quantity.bytes(maxUpload, option: "--max-upload")),
             retention: retentionDays * 86400, historyRetention: historyDays * 86400, localSlots: slots)
+        configuration.trustedProxies = proxies
+        configuration.maxInFlight = maxInFlight
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let (store, storeService) = try await StoreLocation(database ?? ProcessInfo.processInfo.environment["PROCTOR_DATABASE"], dataDirectory: dataDir)
             .openForService()

@@ -24,7 +24,7 @@ final class TestServer: Sendable {
 
     init(slots: Int = 1, quotas: Quotas = Quotas(maxQueued: 50, maxRunning: 4, submissionsPerWindow: 500),
          directory existing: String? = nil, store given: JobStore? = nil, port: Int = 0, leaseSeconds: Double = 30,
-         extraCompetitions: (String) throws -> Void = { _ in }) async throws {
+         extraCompetitions: (String) throws -> Void = { _ in }, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
         let directory = existing ?? NSTemporaryDirectory() + "proctor-server-" + UUID().uuidString
         self.directory = directory
         if existing == nil { try Self.makeCompetitions(in: directory + "/competitions", extra: extraCompetitions) }
@@ -33,9 +33,10 @@ final class TestServer: Sendable {
         } else {
             store = try await JobStore(sqlitePath: directory + "/proctor.sqlite")
         }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: "127.0.0.1", port: port, dataDirectory: directory + "/data", competitionsDirectory: directory + "/competitions",
             quotas: quotas, maxUploadBytes: 64 * 1024, retention: 3600, localSlots: slots, leaseSeconds: leaseSeconds, longPollSeconds: 2)
+        configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let sandbox = try Sandbox()
