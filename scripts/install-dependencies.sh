@@ -7,7 +7,7 @@ what=${1:-demo}
 
 packages=(libseccomp-dev libsqlite3-dev pkg-config)
 if [ "$what" = test ]; then
-  packages+=(python3 procps util-linux gcc postgresql postgresql-client)
+  packages+=(python3 procps util-linux gcc openssl postgresql postgresql-client)
 fi
 
 if ! command -v swift >/dev/null; then

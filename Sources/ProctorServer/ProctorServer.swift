@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import ProctorCore
 import ProctorGPU
@@ -127,6 +129,7 @@ public struct ProctorServer: Sendable {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory + "/jobs", withIntermediateDirectories: true)
         let app = Application(
             router: makeRouter(),
+            server: try serverBuilder(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "proctor"),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -148,8 +151,28 @@ public struct ProctorServer: Sendable {
         }
     }
 
+    /// HTTP/1.1, over TLS when the configuration names a certificate and key.
+    private func serverBuilder() throws -> HTTPServerBuilder {
+        guard let tls = configuration.tls else { return .http1() }
+        let chain: [NIOSSLCertificate], key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChain)
+            key = try NIOSSLPrivateKey(file: tls.privateKey, format: .pem)
+        } catch {
+            throw ServerStartError("cannot read the TLS certificate \(tls.certificateChain) or key \(tls.privateKey) (PEM files): \(error)")
+        }
+        guard !chain.isEmpty else { throw ServerStartError("\(tls.certificateChain) holds no PEM certificate") }
+        return try .tls(.http1(), tlsConfiguration: .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key)))
+    }
+
     private func group(_ services: [any Service]) -> ServiceGroup {
         ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     }
+}
+
+/// Why the server cannot start, said plainly.
+struct ServerStartError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

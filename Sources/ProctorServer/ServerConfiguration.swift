@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     public var trustedProxies: [IPNetwork] = []
     /// Requests answered at once; more get 503 and `Retry-After`.
     public var maxInFlight = 1000
+    /// Serve HTTPS with this certificate chain and key (PEM files), for those without a proxy.
+    public var tls: TLSFiles?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, competitionsDirectory: String,
                 quotas: Quotas = Quotas(), maxUploadBytes: Int = 1 << 20, maxMetadataBytes: Int = 4096,
@@ -77,5 +79,16 @@ extension ServerConfiguration {
         let digest = SHA256.hash(data: Data(directory.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
         return "local@\(host)" + (port > 0 ? ":\(port)" : "") + "-\(digest)"
+    }
+}
+
+/// A certificate chain and its private key, PEM files, for serving HTTPS.
+public struct TLSFiles: Sendable {
+    public var certificateChain: String
+    public var privateKey: String
+
+    public init(certificateChain: String, privateKey: String) {
+        self.certificateChain = certificateChain
+        self.privateKey = privateKey
     }
 }

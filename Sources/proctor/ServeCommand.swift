@@ -27,6 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "NVML library for the local worker's GPUs (default: the driver's libnvidia-ml.so.1, if any).") var nvml = NVML.defaultPath
     @Option(help: "A reverse proxy's address or network (CIDR), repeatable: its X-Forwarded-For names the client.") var trustedProxy: [String] = []
     @Option(help: "Requests answered at once; more get 503 with Retry-After.") var maxInFlight = 1000
+    @Option(help: "Serve HTTPS with this certificate chain (PEM; with --tls-key), when no proxy terminates TLS.") var tlsCert: String?
+    @Option(help: "The private key (PEM) of --tls-cert.") var tlsKey: String?
     @Flag(help: "Try it out: issue a fresh token for a user 'demo' (revoking the previous demo tokens) and print how to submit with it.")
     var demo = false
 
@@ -48,6 +50,11 @@ struct ServeCommand: AsyncParsableCommand {
             retention: retentionDays * 86400, historyRetention: historyDays * 86400, localSlots: slots)
         configuration.trustedProxies = proxies
         configuration.maxInFlight = maxInFlight
+        switch (tlsCert, tlsKey) {
+        case (let cert?, let key?): configuration.tls = TLSFiles(certificateChain: absolutePath(cert), privateKey: absolutePath(key))
+        case (nil, nil): break
+        default: throw ValidationError("--tls-cert and --tls-key go together: give both, or neither to serve plain HTTP behind a proxy")
+        }
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let (store, storeService) = try await StoreLocation(database ?? ProcessInfo.processInfo.environment["PROCTOR_DATABASE"], dataDirectory: dataDir)
             .openForService()

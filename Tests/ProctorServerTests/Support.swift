@@ -44,9 +44,14 @@ final class TestServer: Sendable {
         server = ProctorServer(configuration: configuration, store: store, sandbox: sandbox, logger: logger, firstSlot: firstSlot)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let server = self.server
-        task = Task { try await server.run { port in continuation.yield(port) } }
+        task = Task {
+            defer { continuation.finish() }
+            try await server.run { port in continuation.yield(port) }
+        }
         var bound = 0
         for await p in stream { bound = p; break }
+        // A server that could not start ends its stream without a port: say why.
+        if bound == 0 { try await task.value }
         self.port = bound
     }
 
