@@ -102,6 +102,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Benchmarks: `bash bench/sandbox.sh`, `bash bench/service.sh`, `bash bench/scale.sh`, `bash bench/queue.sh`.
