@@ -3,11 +3,12 @@
 # also to run the tests (`test`: PostgreSQL and the tools the tests call).
 # Needs root for apt-get; without root it prints the command to run instead.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 what=${1:-demo}
 
 packages=(libseccomp-dev libsqlite3-dev pkg-config)
 if [ "$what" = test ]; then
-  packages+=(python3 procps util-linux gcc openssl postgresql postgresql-client)
+  packages+=(python3 python3-venv procps util-linux gcc openssl postgresql postgresql-client)
 fi
 
 if ! command -v swift >/dev/null; then
@@ -19,12 +20,20 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "Missing Debian packages: ${missing[*]}" >&2
-  echo "Install them as root:  apt-get update && apt-get install -y ${missing[*]}" >&2
-  exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing Debian packages: ${missing[*]}" >&2
+    echo "Install them as root:  apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+
+# The tests check the API document against the server with schemathesis
+# (from PyPI), kept in a virtual environment under .build/.
+if [ "$what" = test ] && [ ! -x .build/schemathesis/bin/schemathesis ]; then
+  python3 -m venv .build/schemathesis
+  .build/schemathesis/bin/pip install -q "schemathesis>=4,<5"
+fi

@@ -145,9 +145,10 @@ struct AdminController {
             throw Problem.badRequest("send JSON {\"user\": NAME, \"role\": \"user\"|\"admin\"|\"worker\", \"expires_in_seconds\": N}")
         }
         guard User.isValidName(body.user) else { throw Problem.badRequest("user name must match [a-z0-9][a-z0-9._-]{0,63}") }
-        if let seconds = body.expiresInSeconds, !(seconds.isFinite && seconds > 0 && seconds <= 10 * 365 * 86400) {
-            throw Problem.badRequest("expires_in_seconds must be a positive number of seconds, at most 10 years (315360000)")
+        if let seconds = body.expiresInSeconds, !(seconds.isFinite && seconds >= 1 && seconds <= 10 * 365 * 86400) {
+            throw Problem.badRequest("expires_in_seconds must be from 1 second to 10 years (315360000)")
         }
+        guard (body.label ?? "").count <= 200 else { throw Problem.badRequest("a token's label is at most 200 characters") }
         let issued = try await TokenIssuer(store: state.store).issue(
             user: body.user, role: body.role ?? .user, label: body.label ?? "", expiresIn: body.expiresInSeconds)
         var resource = Self.resource(issued.token, user: body.user)

@@ -41,7 +41,9 @@ struct WorkerController {
     @Sendable func lease(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         let node = try context.requirePrincipal().user.name
         guard let body = try? await request.decode(as: LeaseRequest.self, context: context), (0...256).contains(body.slots),
-            body.competitions.count <= 1000, body.competitions.allSatisfy(Identifier.isCompetitionID)
+            body.competitions.count <= 1000, body.competitions.allSatisfy(Identifier.isCompetitionID),
+            body.maxExpectedTime.map({ $0.isFinite && $0 >= 0 }) ?? true, body.waitSeconds.map({ $0.isFinite && $0 >= 0 }) ?? true,
+            body.protocolVersion.map({ (0...1_000_000).contains($0) }) ?? true
         else { throw Problem.badRequest("send JSON {\"slots\": N, \"competitions\": [ids], \"labels\": {}, \"version\": \"…\"}") }
         let spoken = body.protocolVersion ?? 1
         guard WorkerProtocol.accepted.contains(spoken) else {
