@@ -130,7 +130,8 @@ public struct ProctorServer: Sendable {
         let app = Application(
             router: makeRouter(),
             server: try serverBuilder(),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "proctor"),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "proctor",
+                                 availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             logger: logger)
         var services: [any Service] = [app]

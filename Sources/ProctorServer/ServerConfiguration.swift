@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     public var trustedProxies: [IPNetwork] = []
     /// Requests answered at once; more get 503 and `Retry-After`.
     public var maxInFlight = 1000
+    /// Connections open at once; past it new ones wait to be accepted.
+    public var maxConnections = 10_000
     /// Serve HTTPS with this certificate chain and key (PEM files), for those without a proxy.
     public var tls: TLSFiles?
 

@@ -50,6 +50,21 @@ import Testing
         #expect(try await alice.send(.GET, "/v1/jobs").status == 200)
     }
 
+    @Test func pastTheConnectionLimitNewConnectionsWaitUntilOneCloses() async throws {
+        let server = try await TestServer(slots: 0, configure: { $0.maxConnections = 2 })
+        defer { Task { await server.stop() } }
+        let first = try RawConnection(port: server.port), second = try RawConnection(port: server.port)
+        #expect(try first.get("/healthz", timeout: 5).hasPrefix("HTTP/1.1 200"))
+        #expect(try second.get("/healthz", timeout: 5).hasPrefix("HTTP/1.1 200"))
+        // Both stay open (keep-alive): a third waits, unanswered.
+        let third = try RawConnection(port: server.port)
+        #expect(try third.get("/healthz", timeout: 1).isEmpty)
+        first.close()
+        #expect(try third.read(timeout: 5).hasPrefix("HTTP/1.1 200"))
+        second.close()
+        third.close()
+    }
+
     @Test func networksParseAndContainTheirAddresses() {
         #expect(IPNetwork("10.0.0.0/8")?.contains("10.200.3.4") == true)
         #expect(IPNetwork("10.0.0.0/8")?.contains("11.0.0.1") == false)
@@ -60,4 +75,39 @@ import Testing
         #expect(IPNetwork("10.0.0.0/33") == nil)
         #expect(IPNetwork("example.org") == nil)
     }
+}
+
+/// A plain TCP connection to 127.0.0.1, to hold connections open by hand.
+final class RawConnection {
+    private let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    /// Sends a GET and returns what arrives within `timeout` seconds (empty: nothing).
+    func get(_ path: String, timeout: Double) throws -> String {
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        _ = request.withCString { send(descriptor, $0, strlen($0), 0) }
+        return try read(timeout: timeout)
+    }
+
+    /// What arrives within `timeout` seconds.
+    func read(timeout: Double) throws -> String {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, Int32(timeout * 1000)) == 1 else { return "" }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(descriptor, &buffer, buffer.count, 0)
+        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : ""
+    }
+
+    func close() { Glibc.close(descriptor) }
 }
