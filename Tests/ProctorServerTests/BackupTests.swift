@@ -8,8 +8,7 @@ import Testing
 /// restored into a new data directory that serves every acknowledged job;
 /// a damaged database is refused at start with what to do.
 @Suite struct BackupTests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".build/debug/proctor").path
+    static let binary = Built.proctor
 
     func serve(_ directory: String, data: String, port: Int) throws -> Process {
         let process = Process()

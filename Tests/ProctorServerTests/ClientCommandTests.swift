@@ -5,8 +5,7 @@ import Testing
 /// The `proctor` client commands as a person types them, against a real server.
 @Suite struct ClientCommandTests {
     func proctor(_ arguments: [String], server: TestServer, token: String?) async throws -> (status: Int32, output: String) {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/proctor").path
+        let binary = Built.proctor
         return try await runToEnd(binary, arguments, environment: ["PROCTOR_SERVER": server.url, "PROCTOR_TOKEN": token ?? "", "PATH": "/usr/bin:/bin"])
     }
 

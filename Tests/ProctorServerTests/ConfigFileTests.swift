@@ -5,8 +5,7 @@ import Testing
 /// given on the command line override the file, `--check-config` says what
 /// would be served without serving.
 @Suite struct ConfigFileTests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".build/debug/proctor").path
+    static let binary = Built.proctor
 
     /// Runs `proctor serve ARGS --check-config`; its status and everything it printed.
     func check(_ arguments: [String]) async throws -> (status: Int32, output: String) {

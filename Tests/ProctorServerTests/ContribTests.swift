@@ -4,7 +4,7 @@ import Testing
 /// What `contrib/` ships for operators: systemd units whose commands the
 /// binaries accept, and a configuration file that `--check-config` passes.
 @Suite struct ContribTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = Built.root
     static let systemdAnalyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// A unit file's sections and their `Key=Value` lines.

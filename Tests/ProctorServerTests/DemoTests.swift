@@ -5,8 +5,7 @@ import Testing
 /// `proctor serve --demo`, a newcomer's first command: it prints a working
 /// token and the lines to paste, and a later demo start revokes the earlier token.
 @Suite struct DemoTests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".build/debug/proctor").path
+    static let binary = Built.proctor
 
     /// Starts `proctor serve --demo` on `directory` and returns it with what it printed once ready.
     func startDemo(_ directory: String, port: Int) async throws -> (Process, String) {

@@ -49,8 +49,7 @@ import Testing
     @Test func aJobAcceptedWith201SurvivesKill9() async throws {
         let directory = NSTemporaryDirectory() + "proctor-kill-" + UUID().uuidString
         try TestServer.makeCompetitions(in: directory + "/competitions", extra: { _ in })
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/proctor").path
+        let binary = Built.proctor
         func start(slots: Int) throws -> (Process, Int) {
             let port = Int.random(in: 20000...40000)
             let process = Process()

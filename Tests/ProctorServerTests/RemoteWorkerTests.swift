@@ -12,8 +12,7 @@ import Testing
 /// cancellation, lapsed leases taken over, drain, and a service that goes away.
 @Suite struct RemoteWorkerTests {
     /// The slim `proctor-worker` binary of this build.
-    static let workerBinary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/proctor-worker").path
+    static let workerBinary = Built.proctorWorker
 
     /// A `proctor-worker` process for `server`, as an operator starts one on a node.
     static func startWorkerProcess(_ node: String, for server: TestServer, firstSlot: Int) async throws -> Process {
@@ -218,16 +217,17 @@ import Testing
         let worker = try await server.remoteWorker("node-7", heartbeat: 0.2)
         defer { worker.cancel() }
         let alice = try await server.client("alice")
-        let script = "for i in 1 2 3 4 5 6; do echo line $i; sleep 0.25; done; echo 1 > out.txt"
+        // Three seconds of output: time enough to be seen half-written on a loaded machine.
+        let script = "for i in 1 2 3 4 5 6 7 8 9 10; do echo line $i; sleep 0.3; done; echo 1 > out.txt"
         let id = try #require(try await server.submitShell(alice, script, expectedTime: 30)["id"] as? String)
         var seen: [String] = []
-        while seen.count < 20, try await server.store.job(id: id)?.state.isTerminal != true {
+        while seen.count < 100, try await server.store.job(id: id)?.state.isTerminal != true {
             let response = try await alice.send(.GET, "/v1/jobs/\(id)/logs")
             if response.status == 200 { seen.append(response.text) }
             try await Task.sleep(for: .milliseconds(150))
         }
         #expect(try await server.waitForEnd(alice, id)["state"] as? String == "succeeded")
-        let whole = (1...6).map { "line \($0)\n" }.joined()
+        let whole = (1...10).map { "line \($0)\n" }.joined()
         #expect(try await alice.call(.GET, "/v1/jobs/\(id)/logs").text == whole)
         // Every view while it ran was a prefix of the whole: appended, never garbled.
         #expect(seen.allSatisfy { whole.hasPrefix($0) })

@@ -66,8 +66,7 @@ import Testing
         let url = try await JobStore.createScratchDatabase(serverURL: base)
         let directory = NSTemporaryDirectory() + "proctor-pgserve-" + UUID().uuidString
         try TestServer.makeCompetitions(in: directory + "/competitions", extra: { _ in })
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/proctor").path
+        let binary = Built.proctor
         let port = Int.random(in: 20000...40000)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)

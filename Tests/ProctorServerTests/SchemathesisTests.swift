@@ -7,7 +7,7 @@ import Testing
 /// real server with a user's, a worker's and an admin's token. The seed is
 /// fixed so that a failure here is the same failure on every machine.
 @Suite struct SchemathesisTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = Built.root
     static let binary = root + "/.build/schemathesis/bin/schemathesis"
     static let installed = FileManager.default.isExecutableFile(atPath: binary)
 

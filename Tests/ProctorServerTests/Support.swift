@@ -155,3 +155,10 @@ func waitForExit(_ process: Process, timeout: Duration = .seconds(60)) async thr
     let deadline = ContinuousClock.now + timeout
     while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
 }
+
+/// The repository's root and the binaries `swift build` made there, for tests that run them as a user would.
+enum Built {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let proctor = root + "/.build/debug/proctor"
+    static let proctorWorker = root + "/.build/debug/proctor-worker"
+}
