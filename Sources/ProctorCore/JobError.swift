@@ -35,6 +35,9 @@ public struct JobError: Error, Codable, Sendable, Equatable {
         case invalidResults = "invalid_results"
         /// The service could not run the job (sandbox, data, worker lost too often).
         case infrastructure
+        /// No node could run the job for longer than the service waits (its
+        /// competition disabled, or no node with what it needs).
+        case noCapableNode = "no_capable_node"
         /// The user cancelled the job.
         case cancelled
 
@@ -42,7 +45,7 @@ public struct JobError: Error, Codable, Sendable, Equatable {
             switch self {
             case .solutionCrashed, .solutionLimitExceeded, .solutionTimedOut, .missingOutput, .invalidOutput: .solution
             case .graderFailed, .invalidResults: .grader
-            case .infrastructure: .infrastructure
+            case .infrastructure, .noCapableNode: .infrastructure
             case .cancelled: .user
             }
         }

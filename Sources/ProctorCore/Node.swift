@@ -17,6 +17,9 @@ public struct Node: Codable, Sendable, Equatable {
     public var labels: [String: String]
     public var version: String
     public var lastSeen: Date
+    /// The competitions the node asked for jobs of, when it last did: those
+    /// it has (data verified) and can run (labels, GPUs).
+    public var competitions: Set<String> = []
     /// Infrastructure failures in a row on this node; past a bound it is taken
     /// out of rotation (drained) and reported.
     public var infrastructureFailures: Int = 0

@@ -28,9 +28,11 @@ struct JobResource: Encodable {
     var requestID: String
     /// The token that submitted it (admins only, beside `user`).
     var token: Int64?
+    /// Something the submitter should know (no node runs the competition now).
+    var warning: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, state, competition, user, token, attempts, position, metadata, solution, grade, score, results, error
+        case id, state, competition, user, token, attempts, position, metadata, solution, grade, score, results, error, warning
         case competitionVersion = "competition_version", fileName = "file_name", createdAt = "created_at"
         case startedAt = "started_at", finishedAt = "finished_at", estimatedWaitSeconds = "estimated_wait_seconds"
         case expectedTime = "expected_time", cancelRequested = "cancel_requested", requestID = "request_id"

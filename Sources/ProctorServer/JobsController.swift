@@ -58,7 +58,15 @@ struct JobsController {
         await state.worker?.notify()
         await state.doorbell.ring()
         context.logger.info("job submitted", metadata: ["job": "\(stored.job.id)", "competition": "\(stored.job.competitionID)", "replay": "\(!stored.created)"])
-        var response = try JSONResponse.make(try await state.resource(stored.job), status: stored.created ? .created : .ok)
+        var resource = try await state.resource(stored.job)
+        if stored.job.state == .queued, try await !state.canRun(competitionID: stored.job.competitionID) {
+            let after = Int(state.configuration.unrunnableAfter / 60)
+            resource.warning = """
+                no connected node runs competition \(stored.job.competitionID) now; the job waits for one, \
+                and fails if none comes within \(after) minutes
+                """
+        }
+        var response = try JSONResponse.make(resource, status: stored.created ? .created : .ok)
         response.headers[.location] = "/v1/jobs/\(stored.job.id)"
         return response
     }

@@ -138,6 +138,7 @@ public struct ProctorServer: Sendable {
         if let worker { services.append(worker) }
         services.append(LeaseReaper(store: store, interval: max(0.2, configuration.leaseSeconds / 6), maxAttempts: configuration.maxAttempts, logger: logger))
         services.append(retention)
+        services.append(UnrunnableSweep(state: state, logger: logger))
         guard let storeService else {
             try await recover()
             try await group(services).run()

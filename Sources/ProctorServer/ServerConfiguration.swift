@@ -49,6 +49,9 @@ public struct ServerConfiguration: Sendable {
     public var maxInFlight = 1000
     /// Connections open at once; past it new ones wait to be accepted.
     public var maxConnections = 10_000
+    /// A queued job whose competition no node has been able to run for this
+    /// long (disabled, or no node with its labels or GPUs) is failed with the reason.
+    public var unrunnableAfter: TimeInterval = 3600
     /// Serve HTTPS with this certificate chain and key (PEM files), for those without a proxy.
     public var tls: TLSFiles?
 

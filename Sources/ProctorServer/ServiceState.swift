@@ -24,6 +24,16 @@ struct ServiceState: Sendable {
     }
     let configuration: ServerConfiguration
 
+    /// Whether some worker can run jobs of `competitionID` now: the local
+    /// worker, or a remote node seen lately that asked for its jobs.
+    func canRun(competitionID: String) async throws -> Bool {
+        if let worker, await worker.runnable.contains(competitionID) { return true }
+        let now = Date()
+        return try await store.nodes().contains { node in
+            node.status(at: now, timeout: configuration.leaseSeconds * 2) == "active" && node.competitions.contains(competitionID)
+        }
+    }
+
     /// Queue shapes remembered for a quarter of a second (shared by every
     /// route): at a deadline rush every participant polls a queued job, and an
     /// estimate that old is as good as a fresh one. Changes made through this

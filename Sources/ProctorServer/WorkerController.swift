@@ -55,7 +55,7 @@ struct WorkerController {
         }
         let holder = try Self.owner(node: node, instance: body.instance)
         let registered = try await state.store.touchNode(name: node, slots: body.slots, labels: body.labels ?? [:],
-                                                         version: body.version ?? "", at: Date())
+                                                         version: body.version ?? "", competitions: body.competitions, at: Date())
         let deadline = ContinuousClock.now + .milliseconds(Int(min(body.waitSeconds ?? 0, state.configuration.longPollSeconds) * 1000))
         guard registered.state == .active else { return Response(status: .noContent) }
         let competitions = Set(body.competitions)

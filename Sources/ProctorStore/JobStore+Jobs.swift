@@ -142,4 +142,27 @@ extension JobStore {
             return FollowUp(statements, result: changed)
         }
     }
+
+    /// The competitions that have queued jobs.
+    public func queuedCompetitions() async throws -> [String] {
+        try await database.read("SELECT DISTINCT competition_id FROM jobs WHERE state = 'queued'").map { try $0.value("competition_id") }
+    }
+
+    /// Errors the queued jobs of `competitionID` submitted before `date` with
+    /// `error`: the service gives up on them (no node could run them).
+    public func failQueued(competitionID: String, submittedBefore date: Date, error: JobError, at: Date) async throws -> [Job] {
+        try await database.transaction([
+            """
+            SELECT * FROM jobs WHERE state = 'queued' AND competition_id = \(competitionID) AND created_at < \(date)\(raw: dialect.forUpdateSkipLocked)
+            """,
+        ]) { rows in
+            var statements: [SQL] = [], failed: [Job] = []
+            for row in rows[0] {
+                guard let (job, event) = JobTransitions.giveUp(try Job(row: row), error: error, at: at) else { continue }
+                statements += [try job.saved, event.inserted]
+                failed.append(job)
+            }
+            return FollowUp(statements, result: failed)
+        }
+    }
 }

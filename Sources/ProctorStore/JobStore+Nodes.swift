@@ -4,12 +4,14 @@ import ProctorCore
 extension JobStore {
     /// Records a node's contact (registering it the first time) and returns it,
     /// with the state an admin set.
-    public func touchNode(name: String, slots: Int, labels: [String: String], version: String, at: Date) async throws -> Node {
-        let encoded = try JSONColumn.encode(labels) ?? "{}"
+    public func touchNode(name: String, slots: Int, labels: [String: String], version: String, competitions: [String] = [],
+                          at: Date) async throws -> Node {
+        let encoded = try JSONColumn.encode(labels) ?? "{}", served = try JSONColumn.encode(competitions.sorted()) ?? "[]"
         guard let row = try await database.write("""
-            INSERT INTO nodes (name, slots, labels, version, last_seen) VALUES (\(name), \(slots), \(encoded), \(version), \(at))
+            INSERT INTO nodes (name, slots, labels, version, last_seen, competitions)
+            VALUES (\(name), \(slots), \(encoded), \(version), \(at), \(served))
             ON CONFLICT (name) DO UPDATE SET slots = excluded.slots, labels = excluded.labels,
-                version = excluded.version, last_seen = excluded.last_seen
+                version = excluded.version, last_seen = excluded.last_seen, competitions = excluded.competitions
             RETURNING *
             """).first else { throw StoreError.conflict("node \(name) was not recorded") }
         return try Node(row: row)

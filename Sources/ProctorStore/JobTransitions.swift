@@ -63,6 +63,17 @@ public enum JobTransitions {
         }
     }
 
+    /// A queued job the service gives up on (no node could run it): errored
+    /// with `error`, never run. `nil` if it is no longer queued.
+    static func giveUp(_ current: Job, error: JobError, at: Date) -> (Job, JobEvent)? {
+        guard current.state == .queued else { return nil }
+        var job = current
+        job.state = .errored
+        job.finishedAt = at
+        job.error = error
+        return (job, JobEvent(jobID: job.id, at: at, from: .queued, to: .errored, actor: "service", reason: error.message))
+    }
+
     /// What an active job whose worker vanished (or a server restart) becomes:
     /// back in the queue, or cancelled if that was asked, or errored once it
     /// was tried `maxAttempts` times.

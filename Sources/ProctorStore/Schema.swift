@@ -65,6 +65,7 @@ enum Schema {
                 "CREATE INDEX jobs_created ON jobs(created_at)",
             ]),
             Migration(version: 7, statements: ["ALTER TABLE jobs ADD COLUMN fault TEXT"]),
+            Migration(version: 8, statements: ["ALTER TABLE nodes ADD COLUMN competitions TEXT NOT NULL DEFAULT '[]'"]),
         ]
     }
 

@@ -64,6 +64,7 @@ extension Node {
         infrastructureFailures = try row.value("infra_failures")
         infrastructureFailureUsers = Node.failureUsers(fromColumn: try row.value("infra_failure_users"))
         nodeFaults = try row.value("infra_node_faults")
+        competitions = Set(JSONColumn.decode([String].self, try row.value("competitions")) ?? [])
     }
 }
 

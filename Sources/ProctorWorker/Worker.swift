@@ -89,7 +89,7 @@ public final class Worker: Service, Sendable {
     private var shuttingDown: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
 
     /// Competitions this node has (enabled, data verified at load) and can run.
-    var runnable: Set<String> {
+    public var runnable: Set<String> {
         Set(catalog.enabledIDs.filter { id in catalog.current(id).map { capacity.refusal(for: $0.manifest) == nil } ?? false })
     }
 

@@ -31,6 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A reverse proxy's address or network (CIDR), repeatable: its X-Forwarded-For names the client.") var trustedProxy: [String] = []
     @Option(help: "Requests answered at once; more get 503 with Retry-After (default: 1000).") var maxInFlight: Int?
     @Option(help: "Connections open at once; past it new ones wait to be accepted (default: 10000).") var maxConnections: Int?
+    @Option(help: "Minutes a queued job waits when no node can run its competition before it fails with the reason (default: 60).")
+    var unrunnableAfterMinutes: Double?
     @Option(help: "Serve HTTPS with this certificate chain (PEM; with --tls-key), when no proxy terminates TLS.") var tlsCert: String?
     @Option(help: "The private key (PEM) of --tls-cert.") var tlsKey: String?
     @Flag(help: "Try it out: issue a fresh token for a user 'demo' (revoking the previous demo tokens) and print how to submit with it.")
@@ -66,6 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxInFlight = maxInFlight
         configuration.maxConnections = pick(maxConnections, "max-connections", 10_000)
         guard configuration.maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
+        let unrunnable = pick(unrunnableAfterMinutes, "unrunnable-after-minutes", 60.0)
+        guard unrunnable.isFinite, unrunnable >= 1 else { throw ValidationError("--unrunnable-after-minutes must be at least 1") }
+        configuration.unrunnableAfter = unrunnable * 60
         switch (tlsCert ?? file?.value("tls-cert"), tlsKey ?? file?.value("tls-key")) {
         case (let cert?, let key?): configuration.tls = TLSFiles(certificateChain: absolutePath(cert), privateKey: absolutePath(key))
         case (nil, nil): break

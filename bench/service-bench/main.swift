@@ -107,4 +107,3 @@ let e2eSeconds = Double(e2eElapsed.components.seconds) + Double(e2eElapsed.compo
 print("End to end, \(jobs) Iris jobs (two sandbox stages each), 2 worker slots:")
 print(String(format: "  %.1f jobs/s, %.0f ms per job per slot", Double(jobs) / e2eSeconds, e2eSeconds / Double(jobs) * 2 * 1000))
 e2e.task.cancel()
-try await HTTPClient.shared.shutdown()
