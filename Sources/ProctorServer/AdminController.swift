@@ -18,6 +18,7 @@ struct AdminController {
         group.get("nodes", use: nodes)
         group.post("nodes/{name}/drain", use: drain)
         group.post("nodes/{name}/resume", use: resume)
+        group.post("competitions/{id}/enable", use: enableCompetition)
     }
 
     struct NodeResource: Encodable {
@@ -27,19 +28,35 @@ struct AdminController {
         var version: String
         var lastSeen: Date
         var infrastructureFailures: Int
+        /// Competitions this node does not take, with why (their grader fails here).
+        var excludedCompetitions: [String: String]
         enum CodingKeys: String, CodingKey {
             case name, status, slots, labels, version, lastSeen = "last_seen", infrastructureFailures = "infrastructure_failures"
+            case excludedCompetitions = "excluded_competitions"
         }
     }
 
-    func resource(_ node: Node) -> NodeResource {
+    func resource(_ node: Node, graders: GraderHealth) -> NodeResource {
         NodeResource(name: node.name, status: node.status(at: Date(), timeout: state.configuration.leaseSeconds * 2),
                      slots: node.slots, labels: node.labels, version: node.version, lastSeen: node.lastSeen,
-                     infrastructureFailures: node.infrastructureFailures)
+                     infrastructureFailures: node.infrastructureFailures, excludedCompetitions: graders.excluded(for: node.name))
     }
 
     @Sendable func nodes(_ request: Request, context: ProctorRequestContext) async throws -> Response {
-        try JSONResponse.make(["nodes": try await state.store.nodes().map(resource)])
+        let graders = try await state.store.graderHealth()
+        return try JSONResponse.make(["nodes": try await state.store.nodes().map { resource($0, graders: graders) }])
+    }
+
+    /// Enables a competition the service disabled because its grader failed
+    /// everywhere (the grader was fixed): its grader streaks are forgotten.
+    @Sendable func enableCompetition(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        guard Identifier.isCompetitionID(id), let competition = state.catalog.all.first(where: { $0.id == id }) else {
+            throw Problem.notFound("there is no competition '\(id.prefix(64))'")
+        }
+        let forgotten = try await state.store.clearGraderStreaks(competitionID: id)
+        context.logger.info("competition enabled", metadata: ["competition": "\(id)", "streaks": "\(forgotten)"])
+        return try JSONResponse.make(CompetitionsController.CompetitionResource(competition))
     }
 
     @Sendable func drain(_ request: Request, context: ProctorRequestContext) async throws -> Response {
@@ -55,8 +72,10 @@ struct AdminController {
         guard User.isValidName(name), let node = try await state.store.setNodeState(name: name, nodeState) else {
             throw Problem.notFound("no node '\(name.prefix(64))' has contacted this service")
         }
+        // Resuming says the node was repaired: its grader failures are forgotten too.
+        if nodeState == .active { _ = try await state.store.clearGraderStreaks(node: name) }
         context.logger.info("node state changed", metadata: ["node": "\(name)", "state": "\(nodeState.rawValue)"])
-        return try JSONResponse.make(resource(node))
+        return try JSONResponse.make(resource(node, graders: try await state.store.graderHealth()))
     }
 
     struct PriorityRequest: Decodable { var priority: Int }

@@ -27,7 +27,8 @@ struct CompetitionsController {
             case disabledReason = "disabled_reason"
         }
 
-        init(_ c: Competition) {
+        /// A competition as loaded, disabled by the service when its grader fails everywhere (`disabled`).
+        init(_ c: Competition, disabled: String? = nil) {
             id = c.id
             version = c.version
             title = c.manifest.title
@@ -36,14 +37,15 @@ struct CompetitionsController {
             outputFile = c.manifest.outputFile
             gpus = c.manifest.gpus ?? 0
             maxExpectedTime = c.manifest.maxExpectedTime
-            enabled = c.isEnabled
-            disabledReason = c.disabledReason
+            enabled = c.isEnabled && disabled == nil
+            disabledReason = c.disabledReason ?? disabled
         }
     }
 
     @Sendable func list(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         _ = try context.requirePrincipal()
-        return try JSONResponse.make(["competitions": state.catalog.all.map(CompetitionResource.init)])
+        let disabled = try await state.store.graderHealth().disabledCompetitions()
+        return try JSONResponse.make(["competitions": state.catalog.all.map { CompetitionResource($0, disabled: disabled[$0.id]) }])
     }
 
     @Sendable func show(_ request: Request, context: ProctorRequestContext) async throws -> Response {
@@ -52,7 +54,7 @@ struct CompetitionsController {
         guard Identifier.isCompetitionID(id),
             let competition = state.catalog.current(id) ?? state.catalog.all.first(where: { $0.id == id })
         else { throw Problem(.notFound, slug: "unknown-competition", title: "Unknown competition", detail: "there is no competition '\(id.prefix(64))'") }
-        return try JSONResponse.make(CompetitionResource(competition))
+        return try JSONResponse.make(CompetitionResource(competition, disabled: try await state.store.graderHealth().disabledCompetitions()[id]))
     }
 
     struct QueueResource: Encodable {

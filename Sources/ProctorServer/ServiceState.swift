@@ -26,11 +26,16 @@ struct ServiceState: Sendable {
 
     /// Whether some worker can run jobs of `competitionID` now: the local
     /// worker, or a remote node seen lately that asked for its jobs.
+    /// A node whose grader fails for the competition does not count (``GraderHealth``).
     func canRun(competitionID: String) async throws -> Bool {
-        if let worker, await worker.runnable.contains(competitionID) { return true }
+        let graders = try await store.graderHealth()
+        if let worker, await worker.runnable.contains(competitionID), graders.excluded(for: configuration.localWorkerID)[competitionID] == nil {
+            return true
+        }
         let now = Date()
         return try await store.nodes().contains { node in
             node.status(at: now, timeout: configuration.leaseSeconds * 2) == "active" && node.competitions.contains(competitionID)
+                && graders.excluded(for: node.name)[competitionID] == nil
         }
     }
 

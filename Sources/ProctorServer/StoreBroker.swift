@@ -22,9 +22,11 @@ public struct StoreBroker: JobBroker {
         self.maxAttempts = maxAttempts
     }
 
+    /// Competitions whose grader fails here (or everywhere) are left out (``GraderHealth``).
     public func claim(competitions: Set<String>, freeSlots: Int, maxExpectedTime: Double?) async throws -> Job? {
         let now = Date()
-        return try await store.claim(worker: worker, competitions: competitions, maxRunningPerUser: maxRunningPerUser,
+        let excluded = try await store.graderHealth().excluded(for: worker)
+        return try await store.claim(worker: worker, competitions: competitions.subtracting(excluded.keys), maxRunningPerUser: maxRunningPerUser,
                                      maxExpectedTime: maxExpectedTime, at: now, leaseUntil: now.addingTimeInterval(leaseSeconds))
     }
 
@@ -34,7 +36,11 @@ public struct StoreBroker: JobBroker {
     }
 
     public func report(_ job: Job, _ update: JobUpdate) async throws -> Bool {
-        try await store.report(jobID: job.id, worker: worker, update: update, at: Date(), maxAttempts: maxAttempts) != nil
+        guard try await store.report(jobID: job.id, worker: worker, update: update, at: Date(), maxAttempts: maxAttempts) != nil else {
+            return false
+        }
+        if update.state.isTerminal { try await store.recordGrading(update, competitionID: job.competitionID, on: worker) }
+        return true
     }
 
     public func fetchSubmission(_ job: Job, into paths: JobPaths) async throws {}

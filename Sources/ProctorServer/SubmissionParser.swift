@@ -51,6 +51,10 @@ struct SubmissionParser {
                           detail: "there is no competition '\(competitionID)'; GET /v1/competitions lists them")
         }
 
+        if let reason = try await state.store.graderHealth().disabledCompetitions()[competitionID] {
+            throw Problem(.serviceUnavailable, slug: "competition-disabled", title: "Competition disabled",
+                          detail: "competition \(competitionID) is disabled: \(reason)")
+        }
         if let gpus = competition.manifest.gpus, gpus > 0, try await !state.canRunGPUJobs(needing: gpus) {
             throw Problem(.serviceUnavailable, slug: "no-capable-node", title: "No node can run this competition",
                           detail: "competition \(competitionID) needs \(gpus) GPU(s) and no worker with that many is connected; try again when a GPU node is up")

@@ -58,7 +58,8 @@ struct WorkerController {
                                                          version: body.version ?? "", competitions: body.competitions, at: Date())
         let deadline = ContinuousClock.now + .milliseconds(Int(min(body.waitSeconds ?? 0, state.configuration.longPollSeconds) * 1000))
         guard registered.state == .active else { return Response(status: .noContent) }
-        let competitions = Set(body.competitions)
+        // Competitions whose grader fails on this node (or everywhere) are not handed to it.
+        let competitions = Set(body.competitions).subtracting(try await state.store.graderHealth().excluded(for: node).keys)
         while true {
             let now = Date()
             if let job = try await state.store.claim(
@@ -162,6 +163,10 @@ struct WorkerController {
     /// Nodes whose jobs keep failing for infrastructure reasons leave the
     /// rotation, when the node itself is to blame (``Node/shouldLeaveRotation``).
     private func countOutcome(of update: JobUpdate, job: Job, on node: String, context: ProctorRequestContext) async throws {
+        // A grader's failure is the grader's (or the node's copy of what it
+        // needs): counted per competition, never against the node's streak.
+        if update.state.isTerminal { try await state.store.recordGrading(update, competitionID: job.competitionID, on: node) }
+        if update.error?.fault == .grader { return }
         let failed = update.state == .queued || update.error?.type == .infrastructure
         let failure = failed ? NodeFailure(userID: job.userID, nodeFault: update.nodeFault ?? false) : nil
         guard let counted = try await state.store.recordNodeOutcome(name: node, failure: failure),

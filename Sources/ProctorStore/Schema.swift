@@ -66,6 +66,13 @@ enum Schema {
             ]),
             Migration(version: 7, statements: ["ALTER TABLE jobs ADD COLUMN fault TEXT"]),
             Migration(version: 8, statements: ["ALTER TABLE nodes ADD COLUMN competitions TEXT NOT NULL DEFAULT '[]'"]),
+            Migration(version: 9, statements: [
+                """
+                CREATE TABLE grader_streaks (
+                    node TEXT NOT NULL, competition_id TEXT NOT NULL, failures INTEGER NOT NULL, reason TEXT NOT NULL,
+                    at \(raw: real) NOT NULL, PRIMARY KEY (node, competition_id))
+                """,
+            ]),
         ]
     }
 

@@ -26,6 +26,9 @@ struct AdminCommand: AsyncParsableCommand {
                     let labels = node.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                     print("\(node.name)\t\(node.status(at: Date(), timeout: 60))\t\(node.slots) slots\t\(node.infrastructureFailures) infra failures\tlast seen \(node.lastSeen)\t\(labels)")
                 }
+                for streak in try await store.graderStreaks() where streak.failures > 0 {
+                    print("\(streak.node)\t\(streak.competitionID)'s grader failed \(streak.failures) times in a row: \(streak.reason)")
+                }
             case ("drain", let name?), ("resume", let name?):
                 guard let node = try await store.setNodeState(name: name, action == "drain" ? .draining : .active) else {
                     throw ValidationError("no node '\(name)' has contacted the service")
