@@ -88,6 +88,25 @@ public actor GPUAllocator {
         return (failed, killed)
     }
 
+    /// Brings a retired GPU back (an admin repaired it, or its fault was
+    /// passing): checked afresh like before a job, with its ECC count as it
+    /// stands now as the new baseline. Returns why it still cannot take
+    /// jobs, or `nil` once it can.
+    public func restore(_ index: Int) -> String? {
+        guard gpus[index] != nil || unhealthy[index] != nil else { return "there is no GPU \(index) on this node" }
+        guard unhealthy[index] != nil else { return nil }
+        do {
+            let current = try nvml.gpu(index)
+            let problems = GPUHealth.problems(current, error: nil, previousECC: current.uncorrectedECCErrors)
+            guard problems.isEmpty else { return problems.joined(separator: "; ") }
+            gpus[index] = current
+            unhealthy[index] = nil
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     /// The device nodes a job with these GPUs sees (only those present).
     public nonisolated static func devices(for taken: [GPU]) -> [String] {
         let candidates = taken.map { "/dev/nvidia\($0.minor)" } + ["/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools"]

@@ -39,7 +39,8 @@ public struct WorkerCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "proctor.worker")
         let workDir = absolutePath(self.workDir)
-        let catalog = CompetitionCatalog(root: absolutePath(competitions))
+        try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+        let catalog = CompetitionCatalog(root: absolutePath(competitions), hashCache: workDir + "/competition-hashes.json")
         for competition in catalog.all where !competition.isEnabled {
             logger.error("competition disabled on this node", metadata: ["dir": "\(competition.directory)", "why": "\(competition.disabledReason ?? "")"])
         }
@@ -69,7 +70,9 @@ public struct WorkerCommand: AsyncParsableCommand {
             }
         }
         logger.info("worker started", metadata: ["server": "\(url)", "slots": "\(slots)", "competitions": "\(catalog.enabledIDs.sorted())"])
-        let group = ServiceGroup(configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: worker), .init(service: CatalogReloader(catalog: catalog, logger: logger))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

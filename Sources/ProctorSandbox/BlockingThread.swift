@@ -4,14 +4,14 @@ import Glibc
 
 /// Runs blocking work (a sandbox supervisor waiting in `poll`) on a dedicated
 /// OS thread, so it never occupies one of Swift concurrency's few pool threads.
-enum BlockingThread {
+public enum BlockingThread {
     private final class Job: @unchecked Sendable {
         // Written once by the creating task before the thread starts, read by the thread.
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             let job = Job { continuation.resume(returning: body()) }
             var thread = pthread_t()

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ProctorGPU
 import ProctorCore
 import ProctorStore
 
@@ -7,6 +8,8 @@ import ProctorStore
 /// `/v1/jobs` with an admin token (every job visible and cancellable).
 struct AdminController {
     let state: ServiceState
+    /// The local worker's GPUs, if it has any.
+    let gpus: GPUAllocator?
 
     func register(on group: RouterGroup<ProctorRequestContext>) {
         group.get("users", use: users)
@@ -19,6 +22,8 @@ struct AdminController {
         group.post("nodes/{name}/drain", use: drain)
         group.post("nodes/{name}/resume", use: resume)
         group.post("competitions/{id}/enable", use: enableCompetition)
+        group.post("competitions/reload", use: reloadCompetitions)
+        group.post("gpus/{index}/restore", use: restoreGPU)
     }
 
     struct NodeResource: Encodable {
@@ -45,6 +50,30 @@ struct AdminController {
     @Sendable func nodes(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         let graders = try await state.store.graderHealth()
         return try JSONResponse.make(["nodes": try await state.store.nodes().map { resource($0, graders: graders) }])
+    }
+
+    /// Loads the competitions directory again (as SIGHUP does): new and
+    /// changed competitions take effect, running jobs keep theirs, unchanged
+    /// data files are not read again.
+    @Sendable func reloadCompetitions(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        let catalog = state.catalog
+        let enabled = try await BlockingIO.run { catalog.reload() }
+        context.logger.info("competitions reloaded", metadata: ["enabled": "\(enabled.sorted())"])
+        state.queueChanged()
+        await state.worker?.notify()
+        let disabled = try await state.store.graderHealth().disabledCompetitions()
+        return try JSONResponse.make(["competitions": state.catalog.all.map { CompetitionsController.CompetitionResource($0, disabled: disabled[$0.id]) }])
+    }
+
+    /// Brings a GPU of this server's local worker back into service after it was retired for a fault.
+    @Sendable func restoreGPU(_ request: Request, context: ProctorRequestContext) async throws -> Response {
+        guard let gpus else { throw Problem.notFound("this server's worker has no GPUs; a remote node's GPUs come back when its proctor-worker restarts") }
+        guard let index = Int(context.parameters.get("index") ?? ""), index >= 0 else { throw Problem.badRequest("name a GPU by its index, e.g. 0") }
+        if let why = await gpus.restore(index) {
+            throw Problem.conflict("GPU \(index) cannot take jobs: \(why)", slug: "gpu-unhealthy")
+        }
+        context.logger.info("GPU restored", metadata: ["gpu": "\(index)"])
+        return try JSONResponse.make(await gpus.statuses.filter { $0.index == index })
     }
 
     /// Enables a competition the service disabled because its grader failed

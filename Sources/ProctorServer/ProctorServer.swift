@@ -46,7 +46,7 @@ public struct ProctorServer: Sendable {
         self.configuration = configuration
         self.store = store
         self.logger = logger
-        catalog = CompetitionCatalog(root: configuration.competitionsDirectory)
+        catalog = CompetitionCatalog(root: configuration.competitionsDirectory, hashCache: configuration.dataDirectory + "/competition-hashes.json")
         for competition in catalog.all where !competition.isEnabled {
             logger.error("competition disabled", metadata: ["dir": "\(competition.directory)", "why": "\(competition.disabledReason ?? "")"])
         }
@@ -82,7 +82,7 @@ public struct ProctorServer: Sendable {
         JobsController(state: state).register(on: users)
         CompetitionsController(state: state).register(on: users)
         let admin = router.group("v1/admin").add(middleware: Authenticator(store: store, tokens: tokens, limiter: limiter, roles: [.admin]))
-        AdminController(state: state).register(on: admin)
+        AdminController(state: state, gpus: gpus).register(on: admin)
         let workers = router.group("v1/worker").add(middleware: Authenticator(store: store, tokens: tokens, limiter: limiter, roles: [.worker]))
         WorkerController(state: state, doorbell: doorbell).register(on: workers)
         routes.load(router.routes)
@@ -139,6 +139,7 @@ public struct ProctorServer: Sendable {
         services.append(LeaseReaper(store: store, interval: max(0.2, configuration.leaseSeconds / 6), maxAttempts: configuration.maxAttempts, logger: logger))
         services.append(retention)
         services.append(UnrunnableSweep(state: state, logger: logger))
+        services.append(CatalogReloader(catalog: catalog, logger: logger))
         guard let storeService else {
             try await recover()
             try await group(services).run()

@@ -18,17 +18,21 @@ public struct Competition: Sendable {
     public var isEnabled: Bool { disabledReason == nil }
 }
 
-/// A cheap fingerprint of a file: if it is unchanged, the file's checksum need
-/// not be computed again.
-struct FileStamp: Equatable, Sendable {
+/// A cheap fingerprint of a file: which file (device and inode), its size
+/// and modification time. If it is unchanged, the file's checksum need not be
+/// computed again.
+struct FileStamp: Equatable, Sendable, Codable {
+    var device: UInt64
+    var inode: UInt64
     var size: Int64
     var modified: Double
 
     init?(path: String) {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let size = attributes[.size] as? NSNumber, let modified = attributes[.modificationDate] as? Date
-        else { return nil }
-        self.size = size.int64Value
-        self.modified = modified.timeIntervalSince1970
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import ProctorCore
+import Synchronization
 
 import Foundation
 
@@ -8,18 +9,40 @@ import Foundation
 /// competition with a clear reason; nothing takes the service down.
 public final class CompetitionCatalog: Sendable {
     public let root: String
-    private let entries: [String: [Competition]]
+    private let entries: Mutex<[String: [Competition]]>
+    private let hashes: HashCache
 
-    /// Loads `root/*/competition.json`, verifying each declared data file.
-    public init(root: String) {
+    /// Loads `root/*/competition.json`, verifying each declared data file;
+    /// with `hashCache` (a file path), checksums of unchanged files are
+    /// remembered across restarts instead of read again.
+    public init(root: String, hashCache: String? = nil) {
         self.root = root
+        hashes = HashCache(file: hashCache)
+        entries = Mutex(Self.scan(root, hashes: hashes))
+    }
+
+    /// Loads the directory again (on SIGHUP, or an admin's request) and puts
+    /// what it finds in place at once. Jobs keep the competition they started
+    /// with; unchanged data files are not read again. Returns the competitions
+    /// now enabled.
+    @discardableResult
+    public func reload() -> Set<String> {
+        let found = Self.scan(root, hashes: hashes)
+        entries.withLock { $0 = found }
+        return enabledIDs
+    }
+
+    /// Data files hashed (not remembered) since this catalog was made.
+    public var filesHashed: Int { hashes.filesHashed }
+
+    private static func scan(_ root: String, hashes: HashCache) -> [String: [Competition]] {
         var found: [String: [Competition]] = [:]
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted()
         for name in names where !name.hasPrefix(".") {
             let directory = root + "/" + name
             let manifestPath = directory + "/competition.json"
             guard FileManager.default.fileExists(atPath: manifestPath) else { continue }
-            let competition = Self.load(directory: directory, manifestPath: manifestPath, fallbackID: name)
+            let competition = Self.load(directory: directory, manifestPath: manifestPath, fallbackID: name, hashes: hashes)
             found[competition.id, default: []].append(competition)
         }
         for (id, versions) in found {
@@ -33,10 +56,13 @@ public final class CompetitionCatalog: Sendable {
                 return c
             }
         }
-        entries = found
+        // Every declared data file's checksum is kept, matching or not: an unchanged file is never read twice.
+        let inUse = Set(found.values.flatMap { $0 }.flatMap { c in c.manifest.files.keys.map { c.directory + "/" + $0 } })
+        hashes.save(keeping: inUse)
+        return found
     }
 
-    static func load(directory: String, manifestPath: String, fallbackID: String) -> Competition {
+    static func load(directory: String, manifestPath: String, fallbackID: String, hashes: HashCache) -> Competition {
         func disabled(_ reason: String) -> Competition {
             let placeholder = CompetitionManifest(
                 id: Identifier.isCompetitionID(fallbackID) ? fallbackID : "invalid", version: "0", title: fallbackID,
@@ -61,7 +87,7 @@ public final class CompetitionCatalog: Sendable {
         var competition = Competition(manifest: manifest, directory: directory, disabledReason: nil, verifiedStamps: [:])
         for (relative, expected) in manifest.files.sorted(by: { $0.key < $1.key }) {
             let path = directory + "/" + relative
-            guard let actual = Self.sha256(path: path) else {
+            guard let actual = hashes.sha256(of: path) else {
                 competition.disabledReason = "data file \(relative) is missing or unreadable"
                 break
             }
@@ -85,27 +111,27 @@ public final class CompetitionCatalog: Sendable {
 
     /// All competitions, every version, sorted by id then version.
     public var all: [Competition] {
-        entries.values.flatMap { $0 }.sorted { ($0.id, $0.version) < ($1.id, $1.version) }
+        entries.withLock { $0.values.flatMap { $0 } }.sorted { ($0.id, $0.version) < ($1.id, $1.version) }
     }
 
     /// The version new submissions get: the newest enabled one.
     public func current(_ id: String) -> Competition? {
-        entries[id]?.filter(\.isEnabled).max { Self.versionOrder($0.version, $1.version) }
+        entries.withLock { $0[id] }?.filter(\.isEnabled).max { Self.versionOrder($0.version, $1.version) }
     }
 
     /// A specific version (a job keeps the version it was accepted for).
     public func competition(_ id: String, version: String) -> Competition? {
-        entries[id]?.first { $0.version == version }
+        entries.withLock { $0[id] }?.first { $0.version == version }
     }
 
     /// The first reason any version of `id` is disabled, if none is enabled.
     public func disabledReason(_ id: String) -> String? {
-        guard let versions = entries[id], !versions.contains(where: \.isEnabled) else { return nil }
+        guard let versions = entries.withLock({ $0[id] }), !versions.contains(where: \.isEnabled) else { return nil }
         return versions.first?.disabledReason
     }
 
     /// Ids with at least one enabled version.
-    public var enabledIDs: Set<String> { Set(entries.compactMap { $0.value.contains(where: \.isEnabled) ? $0.key : nil }) }
+    public var enabledIDs: Set<String> { entries.withLock { Set($0.compactMap { $0.value.contains(where: \.isEnabled) ? $0.key : nil }) } }
 
     /// Numeric-aware ordering: "2" < "10", "1.2" < "1.10".
     static func versionOrder(_ a: String, _ b: String) -> Bool {

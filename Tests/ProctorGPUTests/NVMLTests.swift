@@ -66,6 +66,24 @@ import Testing
         #expect(GPUHealth.problems(nil, error: failures[1], previousECC: nil).first?.contains("fallen off the bus") == true)
     }
 
+    @Test func aRetiredGPUComesBackOnlyOnceItIsHealthy() async throws {
+        let path = try state([Self.gpu("GPU-one")])
+        let nvml = try #require(NVML(path: Self.library))
+        let allocator = try GPUAllocator(nvml: nvml)
+        // A process someone left on it: checked before a job, the GPU is retired.
+        try ([Self.gpu("GPU-one", used: 2 << 30), "proc 0 4242 \(2 << 30)"].joined(separator: "\n") + "\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(await allocator.take(1) == nil)
+        #expect(await allocator.healthyCount == 0)
+        // While the process is there, it stays out, and the admin is told why.
+        #expect(await allocator.restore(0)?.contains("pid 4242") == true)
+        try (Self.gpu("GPU-one") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(await allocator.restore(0) == nil)
+        #expect(await allocator.healthyCount == 1)
+        #expect(await allocator.take(1)?.map(\.uuid) == ["GPU-one"])
+        #expect(await allocator.restore(7)?.contains("no GPU 7") == true)
+    }
+
     @Test func theWardenStopsARunOverItsVRAMLimit() async throws {
         let path = try state([Self.gpu("GPU-aaaa")])
         let nvml = try #require(NVML(path: Self.library))
