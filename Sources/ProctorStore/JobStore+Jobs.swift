@@ -33,6 +33,7 @@ extension JobStore {
         }
     }
 
+    /// The job with this id, whoever owns it (callers check who may see it).
     public func job(id: String) async throws -> Job? {
         try await database.read("SELECT * FROM jobs WHERE id = \(id)").first.map(Job.init(row:))
     }
@@ -63,6 +64,7 @@ extension JobStore {
             """).map(Job.init(row:))
     }
 
+    /// The job's audit trail, oldest first.
     public func events(jobID: String) async throws -> [JobEvent] {
         try await database.read("SELECT * FROM job_events WHERE job_id = \(jobID) ORDER BY id").map(JobEvent.init(row:))
     }

@@ -17,6 +17,7 @@ extension JobStore {
         return try Node(row: row)
     }
 
+    /// Every node that ever contacted the service, by name.
     public func nodes() async throws -> [Node] {
         try await database.read("SELECT * FROM nodes ORDER BY name").map(Node.init(row:))
     }

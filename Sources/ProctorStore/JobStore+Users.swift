@@ -13,22 +13,27 @@ extension JobStore {
         return found
     }
 
+    /// The user called `name`, if any.
     public func user(named name: String) async throws -> User? {
         try await database.read("SELECT * FROM users WHERE name = \(name)").first.map(User.init(row:))
     }
 
+    /// The user with this id, if any.
     public func user(id: Int64) async throws -> User? {
         try await database.read("SELECT * FROM users WHERE id = \(id)").first.map(User.init(row:))
     }
 
+    /// Every user, by name.
     public func users() async throws -> [User] {
         try await database.read("SELECT * FROM users ORDER BY name").map(User.init(row:))
     }
 
+    /// Disables (or enables again) a user: a disabled user's tokens stop working.
     public func setUserDisabled(id: Int64, _ disabled: Bool) async throws {
         _ = try await database.write("UPDATE users SET disabled = \(disabled) WHERE id = \(id)")
     }
 
+    /// Stores a new token by its hash (the text itself is never kept).
     public func createToken(userID: Int64, role: Role, hash: String, label: String, at: Date, expiresAt: Date?) async throws -> Token {
         let rows = try await database.write("""
             INSERT INTO tokens (user_id, role, hash, label, created_at, expires_at)
