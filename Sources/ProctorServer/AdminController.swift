@@ -48,7 +48,7 @@ struct AdminController {
     }
 
     @Sendable func nodes(_ request: Request, context: ProctorRequestContext) async throws -> Response {
-        let graders = try await state.store.graderHealth()
+        let graders = try await state.graderHealth()
         return try JSONResponse.make(["nodes": try await state.store.nodes().map { resource($0, graders: graders) }])
     }
 
@@ -61,8 +61,7 @@ struct AdminController {
         context.logger.info("competitions reloaded", metadata: ["enabled": "\(enabled.sorted())"])
         state.queueChanged()
         await state.worker?.notify()
-        let disabled = try await state.store.graderHealth().disabledCompetitions()
-        return try JSONResponse.make(["competitions": state.catalog.all.map { CompetitionsController.CompetitionResource($0, disabled: disabled[$0.id]) }])
+        return try JSONResponse.make(["competitions": try await state.competitionResources()])
     }
 
     /// Brings a GPU of this server's local worker back into service after it was retired for a fault.
@@ -84,6 +83,7 @@ struct AdminController {
             throw Problem.notFound("there is no competition '\(id.prefix(64))'")
         }
         let forgotten = try await state.store.clearGraderStreaks(competitionID: id)
+        state.gradersChanged()
         context.logger.info("competition enabled", metadata: ["competition": "\(id)", "streaks": "\(forgotten)"])
         return try JSONResponse.make(CompetitionsController.CompetitionResource(competition))
     }
@@ -102,9 +102,12 @@ struct AdminController {
             throw Problem.notFound("no node '\(name.prefix(64))' has contacted this service")
         }
         // Resuming says the node was repaired: its grader failures are forgotten too.
-        if nodeState == .active { _ = try await state.store.clearGraderStreaks(node: name) }
+        if nodeState == .active {
+            _ = try await state.store.clearGraderStreaks(node: name)
+            state.gradersChanged()
+        }
         context.logger.info("node state changed", metadata: ["node": "\(name)", "state": "\(nodeState.rawValue)"])
-        return try JSONResponse.make(resource(node, graders: try await state.store.graderHealth()))
+        return try JSONResponse.make(resource(node, graders: try await state.graderHealth()))
     }
 
     struct PriorityRequest: Decodable { var priority: Int }

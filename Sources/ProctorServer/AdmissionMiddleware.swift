@@ -46,8 +46,6 @@ final class InFlightCounter: Sendable {
     }
 
     func leave() { count.subtract(1, ordering: .acquiringAndReleasing) }
-
-    var current: Int { count.load(ordering: .relaxed) }
 }
 
 extension HTTPField.Name {

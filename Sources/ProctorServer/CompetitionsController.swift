@@ -44,8 +44,7 @@ struct CompetitionsController {
 
     @Sendable func list(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         _ = try context.requirePrincipal()
-        let disabled = try await state.store.graderHealth().disabledCompetitions()
-        return try JSONResponse.make(["competitions": state.catalog.all.map { CompetitionResource($0, disabled: disabled[$0.id]) }])
+        return try JSONResponse.make(["competitions": try await state.competitionResources()])
     }
 
     @Sendable func show(_ request: Request, context: ProctorRequestContext) async throws -> Response {
@@ -54,7 +53,7 @@ struct CompetitionsController {
         guard Identifier.isCompetitionID(id),
             let competition = state.catalog.current(id) ?? state.catalog.all.first(where: { $0.id == id })
         else { throw Problem(.notFound, slug: "unknown-competition", title: "Unknown competition", detail: "there is no competition '\(id.prefix(64))'") }
-        return try JSONResponse.make(CompetitionResource(competition, disabled: try await state.store.graderHealth().disabledCompetitions()[id]))
+        return try JSONResponse.make(CompetitionResource(competition, disabled: try await state.graderHealth().disabledCompetitions()[id]))
     }
 
     struct QueueResource: Encodable {

@@ -35,12 +35,18 @@ struct GraderHealth: Sendable {
         return disabled
     }
 
-    /// Whether a finished job says anything of its grader: it failed (the
-    /// grader's fault), or it ran and judged (a success, or the solution's
-    /// fault found by grading). `nil`: the grader did not run.
-    static func outcome(of update: JobUpdate) -> (ran: Bool, failure: String?)? {
-        if update.error?.fault == .grader { return (true, update.error?.message ?? "the grader failed") }
-        if update.state == .succeeded || (update.error?.fault == .solution && update.gradeReport != nil) { return (true, nil) }
+    /// What a finished job says of its grader, if it ran.
+    enum Outcome: Equatable {
+        /// It ran and judged: a success, or the solution's fault found by grading.
+        case worked
+        /// It failed (the grader's fault), with why.
+        case failed(String)
+    }
+
+    /// `nil` when the grader did not run (the job ended before grading).
+    static func outcome(of update: JobUpdate) -> Outcome? {
+        if update.error?.fault == .grader { return .failed(update.error?.message ?? "the grader failed") }
+        if update.state == .succeeded || (update.error?.fault == .solution && update.gradeReport != nil) { return .worked }
         return nil
     }
 }
@@ -48,8 +54,9 @@ struct GraderHealth: Sendable {
 extension JobStore {
     /// Counts what a finished job says of its competition's grader on `node`.
     func recordGrading(_ update: JobUpdate, competitionID: String, on node: String) async throws {
-        guard let outcome = GraderHealth.outcome(of: update), outcome.ran else { return }
-        try await recordGraderOutcome(node: node, competitionID: competitionID, failure: outcome.failure, at: Date())
+        guard let outcome = GraderHealth.outcome(of: update) else { return }
+        let failure: String? = if case .failed(let why) = outcome { why } else { nil }
+        try await recordGraderOutcome(node: node, competitionID: competitionID, failure: failure, at: Date())
     }
 
     /// The grader health of every node and competition, now.

@@ -28,6 +28,8 @@ public struct ProctorServer: Sendable {
     let tokens = ExpiringCache<String, TokenLookup>(lifetime: .seconds(1))
     /// Queue shapes for positions and waits, a quarter of a second at most.
     let placements = ExpiringCache<String, QueuePlacement>(lifetime: .milliseconds(250), capacity: 1000)
+    /// Grader health, a second at most.
+    let graders = ExpiringCache<String, GraderHealth>(lifetime: .seconds(1), capacity: 1)
     /// Wakes long-polling remote workers when a job is submitted.
     let doorbell = Doorbell()
 
@@ -66,7 +68,7 @@ public struct ProctorServer: Sendable {
 
     var state: ServiceState {
         ServiceState(store: store, catalog: catalog, worker: worker, doorbell: doorbell, localGPUs: gpuCount, configuration: configuration,
-                     placements: placements)
+                     graders: graders, placements: placements)
     }
 
     /// The router with every route and middleware.

@@ -28,7 +28,7 @@ struct ServiceState: Sendable {
     /// worker, or a remote node seen lately that asked for its jobs.
     /// A node whose grader fails for the competition does not count (``GraderHealth``).
     func canRun(competitionID: String) async throws -> Bool {
-        let graders = try await store.graderHealth()
+        let graders = try await graderHealth()
         if let worker, await worker.runnable.contains(competitionID), graders.excluded(for: configuration.localWorkerID)[competitionID] == nil {
             return true
         }
@@ -37,6 +37,33 @@ struct ServiceState: Sendable {
             node.status(at: now, timeout: configuration.leaseSeconds * 2) == "active" && node.competitions.contains(competitionID)
                 && graders.excluded(for: node.name)[competitionID] == nil
         }
+    }
+
+    /// Grader health remembered for a second: every lease and every
+    /// submission reads it. Changes made through this replica's API drop it at
+    /// once (``gradersChanged()``).
+    let graders: ExpiringCache<String, GraderHealth>
+
+    /// Every node's grader streaks, at most a second old.
+    func graderHealth() async throws -> GraderHealth {
+        try await graders.value(for: "") { try await store.graderHealth() } ?? GraderHealth(streaks: [])
+    }
+
+    /// Says this replica just changed grader streaks.
+    func gradersChanged() { graders.removeAll() }
+
+    /// Why `competitionID` takes no jobs, if it takes none: its manifest or
+    /// data (every version disabled), or its grader failing on every node.
+    func disabledReason(_ competitionID: String) async throws -> String? {
+        if let reason = catalog.disabledReason(competitionID) { return reason }
+        return try await graderHealth().disabledCompetitions()[competitionID]
+    }
+
+    /// Every competition as the API shows it: disabled by its manifest or data,
+    /// or by the service because its grader fails everywhere.
+    func competitionResources() async throws -> [CompetitionsController.CompetitionResource] {
+        let disabled = try await graderHealth().disabledCompetitions()
+        return catalog.all.map { CompetitionsController.CompetitionResource($0, disabled: disabled[$0.id]) }
     }
 
     /// Queue shapes remembered for a quarter of a second (shared by every
@@ -84,18 +111,20 @@ struct ServiceState: Sendable {
     /// The job, with its rank among its user's queued jobs while queued, if
     /// `principal` may see it (see ``visibleJob(_:to:)``).
     func visiblePlacedJob(_ id: String, to principal: Principal) async throws -> (job: Job, rank: Int?) {
-        guard Identifier.isJobID(id), let found = try await store.placedJob(id: id),
-            principal.isAdmin || found.job.userID == principal.user.id
-        else { throw Problem.notFound("no job \(id.prefix(64)) among yours") }
-        return found
+        try await visible(id, to: principal, read: store.placedJob(id:), job: \.job)
     }
 
     /// The job if `principal` may see it. Another user's job is "not found",
     /// exactly like a job that does not exist, so ids cannot be probed.
     func visibleJob(_ id: String, to principal: Principal) async throws -> Job {
-        guard Identifier.isJobID(id), let job = try await store.job(id: id),
-            principal.isAdmin || job.userID == principal.user.id
+        try await visible(id, to: principal, read: store.job(id:), job: \.self)
+    }
+
+    /// The one check behind both: a well-formed id, a row, and a caller allowed to see it.
+    private func visible<Found>(_ id: String, to principal: Principal, read: (String) async throws -> Found?,
+                                job: (Found) -> Job) async throws -> Found {
+        guard Identifier.isJobID(id), let found = try await read(id), principal.isAdmin || job(found).userID == principal.user.id
         else { throw Problem.notFound("no job \(id.prefix(64)) among yours") }
-        return job
+        return found
     }
 }

@@ -42,18 +42,13 @@ struct SubmissionParser {
         guard Identifier.isCompetitionID(competitionID) else {
             throw Problem.badRequest("competition '\(competitionID.prefix(64))' is not a valid id (lower-case letters, digits, '-')", slug: "invalid-field")
         }
-        guard let competition = state.catalog.current(competitionID) else {
-            if let reason = state.catalog.disabledReason(competitionID) {
-                throw Problem(.serviceUnavailable, slug: "competition-disabled", title: "Competition disabled",
-                              detail: "competition \(competitionID) is disabled: \(reason)")
-            }
-            throw Problem(.notFound, slug: "unknown-competition", title: "Unknown competition",
-                          detail: "there is no competition '\(competitionID)'; GET /v1/competitions lists them")
-        }
-
-        if let reason = try await state.store.graderHealth().disabledCompetitions()[competitionID] {
+        if let reason = try await state.disabledReason(competitionID) {
             throw Problem(.serviceUnavailable, slug: "competition-disabled", title: "Competition disabled",
                           detail: "competition \(competitionID) is disabled: \(reason)")
+        }
+        guard let competition = state.catalog.current(competitionID) else {
+            throw Problem(.notFound, slug: "unknown-competition", title: "Unknown competition",
+                          detail: "there is no competition '\(competitionID)'; GET /v1/competitions lists them")
         }
         if let gpus = competition.manifest.gpus, gpus > 0, try await !state.canRunGPUJobs(needing: gpus) {
             throw Problem(.serviceUnavailable, slug: "no-capable-node", title: "No node can run this competition",

@@ -27,8 +27,7 @@ struct UnrunnableSweep: Service {
                     since[competition] = first
                     guard now.timeIntervalSince(first) >= after else { continue }
                     let failed = try await state.store.failQueued(
-                        competitionID: competition, submittedBefore: now.addingTimeInterval(-after), error: error(for: competition, after: after, graderDisabled: try await state.store.graderHealth().disabledCompetitions()),
-                        at: now)
+                        competitionID: competition, submittedBefore: now.addingTimeInterval(-after), error: try await error(for: competition, after: after), at: now)
                     if !failed.isEmpty {
                         state.queueChanged()
                         logger.error("queued jobs failed: no node can run them", metadata: ["competition": "\(competition)", "jobs": "\(failed.count)"])
@@ -43,8 +42,8 @@ struct UnrunnableSweep: Service {
     }
 
     /// Why the jobs of `competition` were not run, for the people who submitted them.
-    private func error(for competition: String, after: TimeInterval, graderDisabled: [String: String]) -> JobError {
-        let why = if let reason = state.catalog.disabledReason(competition) ?? graderDisabled[competition] {
+    private func error(for competition: String, after: TimeInterval) async throws -> JobError {
+        let why = if let reason = try await state.disabledReason(competition) {
             "competition \(competition) is disabled (\(reason))"
         } else if state.catalog.current(competition) == nil {
             "competition \(competition) is no longer offered"

@@ -59,7 +59,7 @@ struct WorkerController {
         let deadline = ContinuousClock.now + .milliseconds(Int(min(body.waitSeconds ?? 0, state.configuration.longPollSeconds) * 1000))
         guard registered.state == .active else { return Response(status: .noContent) }
         // Competitions whose grader fails on this node (or everywhere) are not handed to it.
-        let competitions = Set(body.competitions).subtracting(try await state.store.graderHealth().excluded(for: node).keys)
+        let competitions = Set(body.competitions).subtracting(try await state.graderHealth().excluded(for: node).keys)
         while true {
             let now = Date()
             if let job = try await state.store.claim(
@@ -165,7 +165,10 @@ struct WorkerController {
     private func countOutcome(of update: JobUpdate, job: Job, on node: String, context: ProctorRequestContext) async throws {
         // A grader's failure is the grader's (or the node's copy of what it
         // needs): counted per competition, never against the node's streak.
-        if update.state.isTerminal { try await state.store.recordGrading(update, competitionID: job.competitionID, on: node) }
+        if update.state.isTerminal {
+            try await state.store.recordGrading(update, competitionID: job.competitionID, on: node)
+            state.gradersChanged()
+        }
         if update.error?.fault == .grader { return }
         let failed = update.state == .queued || update.error?.type == .infrastructure
         let failure = failed ? NodeFailure(userID: job.userID, nodeFault: update.nodeFault ?? false) : nil

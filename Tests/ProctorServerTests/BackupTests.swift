@@ -91,18 +91,10 @@ import Testing
         try file.write(contentsOf: Data(repeating: 0xA5, count: 8192))
         try file.close()
 
-        let errors = directory + "/serve.err"
-        FileManager.default.createFile(atPath: errors, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions", "--port", "0", "--slots", "0"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
-        try process.run()
-        try await waitForExit(process, timeout: .seconds(30))
-        if process.isRunning { process.terminate() }
-        #expect(process.terminationStatus != 0)
-        let said = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        let (status, said) = try await runToEnd(Self.binary, [
+            "serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions", "--port", "0", "--slots", "0",
+        ], includingErrors: true)
+        #expect(status != 0)
         #expect(said.contains("is damaged") && said.contains("proctor admin restore"), "\(said)")
     }
 }

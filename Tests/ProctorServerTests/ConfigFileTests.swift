@@ -5,21 +5,10 @@ import Testing
 /// given on the command line override the file, `--check-config` says what
 /// would be served without serving.
 @Suite struct ConfigFileTests {
-    static let binary = Built.proctor
 
     /// Runs `proctor serve ARGS --check-config`; its status and everything it printed.
     func check(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let file = NSTemporaryDirectory() + "proctor-check-" + UUID().uuidString
-        FileManager.default.createFile(atPath: file, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve"] + arguments + ["--check-config"]
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        try await waitForExit(process)
-        return (process.terminationStatus, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
+        try await runToEnd(Built.proctor, ["serve"] + arguments + ["--check-config"], includingErrors: true)
     }
 
     func write(_ text: String) throws -> String {

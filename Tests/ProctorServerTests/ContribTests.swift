@@ -26,7 +26,7 @@ import Testing
 
     /// The options a binary's `--help` lists.
     func options(of binary: String, _ arguments: [String]) async throws -> String {
-        try await runToEnd(Self.root + "/.build/debug/" + binary, arguments + ["--help"]).output
+        try await runToEnd(Built.root + "/.build/debug/" + binary, arguments + ["--help"]).output
     }
 
     @Test(arguments: [("proctor-serve.service", "proctor"), ("proctor-worker.service", "proctor-worker")])
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func theExampleConfigurationIsValid() async throws {
-        let checked = try await runToEnd(Self.root + "/.build/debug/proctor",
+        let checked = try await runToEnd(Built.proctor,
                                          ["serve", "--config", Self.root + "/contrib/serve.yaml", "--check-config"])
         #expect(checked.status == 0, "\(checked.output)")
     }

@@ -8,13 +8,6 @@ import Testing
 /// Lines of `docs/edge-cases.md` that were handled in code with no test of
 /// their own: each test here names the lines it shows.
 @Suite struct EdgeCaseTests {
-    /// A submission's raw answer, whatever its status.
-    func post(_ client: ProctorClient, _ script: String) async throws -> APIResponse {
-        var form = MultipartBody()
-        form.add(name: "competition", value: "shell")
-        form.add(name: "file", fileName: "solution.sh", data: Data(script.utf8))
-        return try await client.send(.POST, "/v1/jobs", body: form.data, contentType: form.contentType)
-    }
 
     /// "User submits job, then token expires before job completes"; "User changes password/token mid-job execution".
     @Test func aTokenRevokedOrReplacedMidJobLeavesTheJobToFinish() async throws {
@@ -84,7 +77,7 @@ import Testing
         let jobs = server.directory + "/data/jobs"
         try? FileManager.default.removeItem(atPath: jobs)
         try Data("not a directory".utf8).write(to: URL(fileURLWithPath: jobs))
-        let response = try await post(alice, "echo 1 > out.txt")
+        let response = try await postSubmission(alice, "echo 1 > out.txt")
         #expect(response.status == 500)
         #expect((response.json?["detail"] as? String ?? "").contains("request id"))
         #expect(try await server.store.jobs(JobFilter()).jobs.isEmpty)
@@ -96,19 +89,10 @@ import Testing
         defer { Task { await holder.stop() } }
         let directory = NSTemporaryDirectory() + "proctor-port-" + UUID().uuidString
         try TestServer.makeCompetitions(in: directory + "/competitions", extra: { _ in })
-        let errors = directory + "/serve.err"
-        FileManager.default.createFile(atPath: errors, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Built.proctor)
-        process.arguments = ["serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions",
-                             "--port", String(holder.port), "--slots", "0"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
-        try process.run()
-        try await waitForExit(process, timeout: .seconds(30))
-        if process.isRunning { process.terminate() }
-        #expect(process.terminationStatus != 0)
-        let said = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        let (status, said) = try await runToEnd(Built.proctor, [
+            "serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions", "--port", String(holder.port), "--slots", "0",
+        ], includingErrors: true)
+        #expect(status != 0)
         #expect(said.lowercased().contains("address") || said.contains("\(holder.port)"), "\(said)")
     }
 
@@ -128,11 +112,7 @@ import Testing
         let server = try await TestServer(slots: 0)
         defer { Task { await server.stop() } }
         let alice = try await server.client("alice")
-        var form = MultipartBody()
-        form.add(name: "competition", value: "shell")
-        form.add(name: "file", fileName: "solution.sh", data: Data("echo 1 > out.txt".utf8))
-        let response = try await alice.send(.POST, "/v1/jobs", body: form.data, contentType: form.contentType,
-                                            headers: [("X-Request-Id", "trace-4711")])
+        let response = try await postSubmission(alice, headers: [("X-Request-Id", "trace-4711")])
         #expect(response.header("X-Request-Id") == "trace-4711")
         #expect(response.json?["request_id"] as? String == "trace-4711")
     }
@@ -145,7 +125,7 @@ import Testing
         let alice = try await server.client("alice")
         let id = try #require(try await server.submitShell(alice, "sleep 0.2; echo 1 > out.txt")["id"] as? String)
         _ = try await server.waitForEnd(alice, id)
-        #expect(try await post(alice, "echo 1 > out.txt").status == 429)
+        #expect(try await postSubmission(alice, "echo 1 > out.txt").status == 429)
         let metrics = try await alice.call(.GET, "/metrics").text
         #expect(metrics.contains("proctor_http_request_seconds_total{route=\"/v1/jobs\"}"))
         #expect(metrics.contains("proctor_rate_limited_total 1"))
@@ -190,7 +170,7 @@ import Testing
             let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
             #expect(try await alice.send(.POST, "/v1/jobs/\(id)/cancel").status == 200)
         }
-        #expect(try await post(alice, "echo 1 > out.txt").status == 429)
+        #expect(try await postSubmission(alice, "echo 1 > out.txt").status == 429)
     }
 
     /// "Cached state diverges from database state": a change made here shows at once, not after the cache's quarter second.

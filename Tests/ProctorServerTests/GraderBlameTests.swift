@@ -70,10 +70,7 @@ import Testing
         let shell = try await alice.call(.GET, "/v1/competitions/shell").json
         #expect(shell?["enabled"] as? Bool == false)
         #expect((shell?["disabled_reason"] as? String ?? "").contains("every node"))
-        var form = MultipartBody()
-        form.add(name: "competition", value: "shell")
-        form.add(name: "file", fileName: "solution.sh", data: Data("echo 1 > out.txt".utf8))
-        let refused = try await alice.send(.POST, "/v1/jobs", body: form.data, contentType: form.contentType)
+        let refused = try await postSubmission(alice)
         #expect(refused.status == 503)
         #expect(refused.json?["type"] as? String == "/problems/competition-disabled")
 

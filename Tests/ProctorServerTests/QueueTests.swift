@@ -60,7 +60,7 @@ import Testing
         defer { Task { await server.stop() } }
         let alice = try await server.client("alice")
         for _ in 0..<2 { _ = try await server.submitShell(alice, "echo 1 > out.txt") }
-        let refused = try await post(alice)
+        let refused = try await postSubmission(alice)
         #expect(refused.status == 429)
         #expect(refused.json?["type"] as? String == "/problems/queue-quota-exceeded")
         #expect(Int(refused.header("Retry-After") ?? "") ?? 0 > 0)
@@ -68,7 +68,7 @@ import Testing
         let first = try #require((try await alice.call(.GET, "/v1/jobs").json?["jobs"] as? [[String: Any]])?.first?["id"] as? String)
         let cancelled = try await alice.call(.POST, "/v1/jobs/\(first)/cancel")
         #expect(cancelled.json?["state"] as? String == "cancelled")
-        #expect(try await post(alice).status == 201)
+        #expect(try await postSubmission(alice).status == 201)
     }
 
     @Test func parallelSubmissionsCannotSlipPastTheQuota() async throws {
@@ -76,7 +76,7 @@ import Testing
         defer { Task { await server.stop() } }
         let alice = try await server.client("alice")
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<20 { group.addTask { try await post(alice).status } }
+            for _ in 0..<20 { group.addTask { try await postSubmission(alice).status } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(statuses.filter { $0 == 201 }.count == 5)
@@ -88,14 +88,14 @@ import Testing
         defer { Task { await server.stop() } }
         let alice = try await server.client("alice")
         for _ in 0..<3 { _ = try await server.submitShell(alice, "echo 1 > out.txt") }
-        let refused = try await post(alice)
+        let refused = try await postSubmission(alice)
         #expect(refused.status == 429)
         #expect(refused.json?["type"] as? String == "/problems/rate-quota-exceeded")
         let wait = Int(refused.header("Retry-After") ?? "") ?? 0
         #expect(wait > 500 && wait <= 600)
         // Another user is not affected.
         let bob = try await server.client("bob")
-        #expect(try await post(bob).status == 201)
+        #expect(try await postSubmission(bob).status == 201)
     }
 
     @Test func cancellingARunningJobKillsItWithinASecond() async throws {
@@ -122,14 +122,6 @@ import Testing
         let again = try await alice.send(.POST, "/v1/jobs/\(id)/cancel")
         #expect(again.status == 409)
         #expect(try await alice.call(.GET, "/v1/jobs/\(id)").json?["state"] as? String == "cancelled")
-    }
-
-    /// A raw submission, answered whatever its status.
-    func post(_ client: ProctorClient) async throws -> APIResponse {
-        var form = MultipartBody()
-        form.add(name: "competition", value: "shell")
-        form.add(name: "file", fileName: "solution.sh", data: Data("echo 1 > out.txt".utf8))
-        return try await client.send(.POST, "/v1/jobs", body: form.data, contentType: form.contentType)
     }
 }
 

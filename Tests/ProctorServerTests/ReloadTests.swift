@@ -25,10 +25,7 @@ import Testing
         #expect(reloaded.contains { $0["id"] as? String == "shell-two" && $0["enabled"] as? Bool == true })
         #expect(try await server.waitForEnd(alice, id)["state"] as? String == "succeeded")
         // The new competition takes jobs at once.
-        var form = MultipartBody()
-        form.add(name: "competition", value: "shell-two")
-        form.add(name: "file", fileName: "solution.sh", data: Data("echo 1 > out.txt".utf8))
-        #expect(try await alice.send(.POST, "/v1/jobs", body: form.data, contentType: form.contentType).status == 201)
+        #expect(try await postSubmission(alice, competition: "shell-two").status == 201)
         #expect(try await alice.send(.POST, "/v1/admin/competitions/reload").status == 403)
     }
 

@@ -135,8 +135,10 @@ final class TestServer: Sendable {
 
 /// Runs a program to its end without blocking a thread of the cooperative
 /// pool (in-process servers of other tests share it): its output goes to a
-/// file, and its end is awaited by polling.
-func runToEnd(_ path: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, output: String) {
+/// file, and its end is awaited by polling. With `includingErrors`, what it
+/// writes to standard error is in the output too.
+func runToEnd(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
+              includingErrors: Bool = false) async throws -> (status: Int32, output: String) {
     let file = NSTemporaryDirectory() + "proctor-output-" + UUID().uuidString
     FileManager.default.createFile(atPath: file, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: file) }
@@ -144,7 +146,9 @@ func runToEnd(_ path: String, _ arguments: [String], environment: [String: Strin
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     if let environment { process.environment = environment }
-    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+    let output = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+    process.standardOutput = output
+    if includingErrors { process.standardError = output }
     try process.run()
     try await waitForExit(process)
     return (process.terminationStatus, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
@@ -161,4 +165,13 @@ enum Built {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let proctor = root + "/.build/debug/proctor"
     static let proctorWorker = root + "/.build/debug/proctor-worker"
+}
+
+/// A submission's raw answer, whatever its status (a `shell` job by default).
+func postSubmission(_ client: ProctorClient, _ script: String = "echo 1 > out.txt", competition: String = "shell",
+                    headers: [(String, String)] = []) async throws -> APIResponse {
+    var form = MultipartBody()
+    form.add(name: "competition", value: competition)
+    form.add(name: "file", fileName: "solution.sh", data: Data(script.utf8))
+    return try await client.send(.POST, "/v1/jobs", body: form.data, contentType: form.contentType, headers: headers)
 }
