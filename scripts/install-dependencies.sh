@@ -8,7 +8,7 @@ what=${1:-demo}
 
 packages=(libseccomp-dev libsqlite3-dev pkg-config)
 if [ "$what" = test ]; then
-  packages+=(python3 python3-venv procps util-linux gcc openssl postgresql postgresql-client)
+  packages+=(python3 python3-venv procps util-linux gcc openssl postgresql postgresql-client faketime)
 fi
 
 if ! command -v swift >/dev/null; then

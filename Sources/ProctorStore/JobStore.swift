@@ -33,8 +33,9 @@ public struct JobStore: Sendable {
 
     /// Connects to PostgreSQL at `url` (`postgres://user[:password]@host[:port]/database`)
     /// and migrates it.
-    public init(postgresURL url: String, logger: Logger = Logger(label: "proctor.postgres")) async throws {
-        let database = try await PostgresDatabase(url: url, logger: logger)
+    public init(postgresURL url: String, options: PostgresOptions = PostgresOptions(),
+                logger: Logger = Logger(label: "proctor.postgres")) async throws {
+        let database = try await PostgresDatabase(url: url, logger: logger, options: options)
         do {
             try await self.init(database: database)
         } catch {
@@ -47,11 +48,13 @@ public struct JobStore: Sendable {
     /// server's service group: the service migrates the schema when it
     /// starts, and the store's calls wait for that (``ready()``).
     /// The service fails (and so do the calls) when the database does not
-    /// answer and migrate within `startTimeout`.
-    public static func postgresService(url: String, startTimeout: Duration = .seconds(30), logger: Logger = Logger(label: "proctor.postgres"))
+    /// answer and migrate within `startTimeout`, or when this machine's clock
+    /// is further from the database server's than `options` allow.
+    public static func postgresService(url: String, startTimeout: Duration = .seconds(30), options: PostgresOptions = PostgresOptions(),
+                                       logger: Logger = Logger(label: "proctor.postgres"))
         async throws -> (store: JobStore, service: any Service)
     {
-        let database = try await PostgresDatabase(url: url, logger: logger, runsItself: false, startTimeout: startTimeout)
+        let database = try await PostgresDatabase(url: url, logger: logger, runsItself: false, startTimeout: startTimeout, options: options)
         return (try await JobStore(database: database, migrate: false), database)
     }
 

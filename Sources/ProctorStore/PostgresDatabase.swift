@@ -20,6 +20,7 @@ final class PostgresDatabase: SQLDatabase, Service {
     let startTimeout: Duration
     /// Where the database is, for messages.
     let host: String
+    let options: PostgresOptions
     private let gate = ReadinessGate()
     /// Set while ``run()`` migrates: those queries pass the closed gate.
     @TaskLocal private static var migrating = false
@@ -28,13 +29,14 @@ final class PostgresDatabase: SQLDatabase, Service {
 
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database`);
     /// unless `runsItself`, nothing is sent before ``run()`` starts.
-    init(url: String, logger: Logger, runsItself: Bool = true, startTimeout: Duration = .seconds(30)) async throws {
+    init(url: String, logger: Logger, runsItself: Bool = true, startTimeout: Duration = .seconds(30),
+         options: PostgresOptions = PostgresOptions()) async throws {
         self.startTimeout = startTimeout
+        self.options = options
         var configuration = try Self.configuration(url: url)
         host = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)"
-        configuration.options.maximumConnections = 20
-        // Prepared statements (the claim) keep one plan instead of planning each call.
-        configuration.options.additionalStartupParameters = [("plan_cache_mode", "force_generic_plan")]
+        configuration.options.maximumConnections = options.maximumConnections
+        configuration.options.additionalStartupParameters = options.startupParameters
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
@@ -59,7 +61,12 @@ final class PostgresDatabase: SQLDatabase, Service {
             group.addTask { await self.client.run() }
             do {
                 try await withThrowingTaskGroup { start in
-                    start.addTask { try await Self.$migrating.withValue(true) { try await Schema.migrate(self) } }
+                    start.addTask {
+                        try await Self.$migrating.withValue(true) {
+                            try await Schema.migrate(self)
+                            try await self.checkClock()
+                        }
+                    }
                     start.addTask {
                         try await Task.sleep(for: self.startTimeout)
                         throw StoreError.invalid("""
@@ -75,6 +82,25 @@ final class PostgresDatabase: SQLDatabase, Service {
                 gate.fail(error)
                 throw error
             }
+        }
+    }
+
+    /// Refuses a machine whose clock is further from the database server's
+    /// than the options allow, saying by how much and what to do.
+    private func checkClock() async throws {
+        let sent = Date()
+        let rows = try await read("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION) AS now")
+        let received = Date()
+        let databaseNow = try rows.first?.value("now", as: Double.self) ?? 0
+        // The database read its clock between sending and receiving: compare with the middle.
+        let skew = (sent.timeIntervalSince1970 + received.timeIntervalSince1970) / 2 - databaseNow
+        let allowed = Double(options.maximumClockSkew.components.seconds)
+        guard abs(skew) <= allowed else {
+            throw StoreError.invalid("""
+                this machine's clock is \(Int(abs(skew).rounded())) s \(skew > 0 ? "ahead of" : "behind") the clock of the \
+                PostgreSQL server at \(host) (at most \(Int(allowed)) s allowed): replicas compare the times they write \
+                (quota windows, lease deadlines); synchronise the clocks (NTP) and start again
+                """)
         }
     }
 

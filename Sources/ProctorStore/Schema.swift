@@ -80,7 +80,11 @@ enum Schema {
     static func migrate(_ database: some SQLDatabase) async throws {
         let d = database.dialect
         var first: [SQL] = []
-        if d == .postgres { first.append("SELECT pg_advisory_xact_lock(727274)") }
+        if d == .postgres {
+            // A large table may take longer to change than a query may run.
+            first.append("SET LOCAL statement_timeout = 0")
+            first.append("SELECT pg_advisory_xact_lock(727274)")
+        }
         first.append("CREATE TABLE IF NOT EXISTS proctor_migrations (version INTEGER PRIMARY KEY, applied_at \(raw: d.real) NOT NULL)")
         first.append("SELECT version FROM proctor_migrations")
         let migrations = Self.migrations(d), now = Date()

@@ -17,6 +17,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Check the configuration file and the options, say what is wrong or what would be served, and exit.") var checkConfig = false
     @Option(help: "Directory for job files (and the SQLite database unless --database is given) (default: ./data).") var dataDir: String?
     @Option(help: "postgres://user:password@host/db to share state between replicas (default: $PROCTOR_DATABASE, else SQLite).") var database: String?
+    @Option(help: "Seconds one PostgreSQL statement may run, waiting for locks included, before it fails (default: 30).")
+    var databaseTimeout: Double?
     @Option(help: "Directory holding one sub-directory per competition (default: ./examples/competitions).") var competitions: String?
     @Option(help: "Address to listen on (default: 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on; 0: any free port (default: 8080).") var port: Int?
@@ -76,12 +78,15 @@ struct ServeCommand: AsyncParsableCommand {
         case (nil, nil): break
         default: throw ValidationError("--tls-cert and --tls-key go together: give both, or neither to serve plain HTTP behind a proxy")
         }
+        let databaseTimeout = pick(self.databaseTimeout, "database-timeout", 30.0)
+        guard databaseTimeout.isFinite, databaseTimeout >= 0.001 else { throw ValidationError("--database-timeout must be a positive number of seconds") }
+        let postgresOptions = PostgresOptions(statementTimeout: .milliseconds(Int64(databaseTimeout * 1000)))
         if checkConfig {
             print(ServeSummary.describe(configuration, database: database, file: file))
             return
         }
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        let (store, storeService) = try await StoreLocation(database, dataDirectory: dataDir)
+        let (store, storeService) = try await StoreLocation(database, dataDirectory: dataDir, postgres: postgresOptions)
             .openForService()
         // A damaged database is refused now, with what to do, not found out by a request.
         try await store.checkIntegrity()
