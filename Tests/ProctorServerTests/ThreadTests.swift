@@ -1,0 +1,94 @@
+import Foundation
+import ProctorClient
+import ProctorCore
+import ProctorServer
+import ProctorStore
+import Testing
+
+/// "Thread count grows unbounded"; "Event loop blocked by synchronous
+/// operations": `proctor serve` as its own process, so that its threads are
+/// its own, with more sandboxes running than the machine has cores and a
+/// crowd of requests on top.
+@Suite struct ThreadTests {
+    /// The threads a process has now (`Threads:` of /proc/PID/status).
+    static func threads(of pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("Threads:") })
+        return try #require(Int(line.dropFirst("Threads:".count).trimmingCharacters(in: .whitespaces)))
+    }
+
+    static func states(_ ids: [String], in store: JobStore) async throws -> [JobState?] {
+        var states: [JobState?] = []
+        for id in ids { states.append(try await store.job(id: id)?.state) }
+        return states
+    }
+
+    @Test func runningSandboxesAndACrowdOfRequestsNeitherBlockTheServerNorGrowItsThreads() async throws {
+        let slots = 4
+        let directory = NSTemporaryDirectory() + "proctor-threads-" + UUID().uuidString
+        try TestServer.makeCompetitions(in: directory + "/competitions", extra: { _ in })
+        let port = Int.random(in: 20000...40000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Built.proctor)
+        process.arguments = ["serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions",
+                             "--port", String(port), "--slots", String(slots), "--max-running", String(slots)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let server = "http://127.0.0.1:\(port)"
+        var ready = false
+        for _ in 0..<200 where !ready {
+            ready = (try? await ProctorClient(server: server, token: nil).call(.GET, "/readyz").status) == 200
+            if !ready { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try #require(ready)
+        let store = try await JobStore(sqlitePath: directory + "/data/proctor.sqlite")
+        let issued = try await TokenIssuer(store: store).issue(user: "alice", role: .user, label: "", expiresIn: nil)
+        let alice = ProctorClient(server: server, token: issued.text)
+        _ = try await alice.call(.GET, "/v1/jobs")
+        let idle = try Self.threads(of: process.processIdentifier)
+
+        // More sandboxes than cores, each waited on until it ends.
+        var ids: [String] = []
+        for _ in 0..<slots {
+            let response = try await alice.submit(competition: "shell", fileName: "solution.sh",
+                                                  contents: Data("sleep 4; echo 1 > out.txt".utf8), expectedTime: 10)
+            ids.append(try #require(response.json?["id"] as? String))
+        }
+        var running = 0
+        for _ in 0..<200 where running < slots {
+            running = try await Self.states(ids, in: store).filter { $0 == .running }.count
+            if running < slots { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        try #require(running == slots)
+
+        // Two crowds of requests while they run: every one answered, the second
+        // five times the first, the threads the same.
+        var counts: [Int] = []
+        let jobs = ids
+        for crowd in [100, 500] {
+            let answered = try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<crowd {
+                    group.addTask { try await alice.call(.GET, i.isMultiple(of: 2) ? "/v1/jobs/\(jobs[i % slots])" : "/healthz").status }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(answered.allSatisfy { $0 == 200 }, "statuses: \(Set(answered))")
+            counts.append(try Self.threads(of: process.processIdentifier))
+        }
+        // All of it happened while every sandbox still ran: none of them held up the server.
+        #expect(try await Self.states(ids, in: store).allSatisfy { $0 == .running })
+        #expect(counts[1] <= counts[0] + 1, "threads: idle \(idle), after 100 requests \(counts[0]), after 500 \(counts[1])")
+        #expect(counts[0] <= idle + slots + 8, "threads: idle \(idle), with \(slots) sandboxes and 100 requests \(counts[0])")
+
+        for id in ids {
+            var state = ""
+            for _ in 0..<300 where !["succeeded", "failed"].contains(state) {
+                state = try await alice.call(.GET, "/v1/jobs/\(id)").json?["state"] as? String ?? ""
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(state == "succeeded")
+        }
+    }
+}
