@@ -44,6 +44,15 @@ struct OperationsController {
         for fault in [Fault.solution, .grader, .infrastructure, .user] {
             lines.append("proctor_job_failures_last_hour{fault=\"\(fault.rawValue)\"} \(failures[fault] ?? 0)")
         }
+        let popular = try await state.store.submissionsByCompetition(since: now.addingTimeInterval(-86400))
+        lines += ["# HELP proctor_competition_submissions_last_day Submissions in the last 24 hours, by competition.",
+                  "# TYPE proctor_competition_submissions_last_day gauge",
+                  "# HELP proctor_competition_participants_last_day Users who submitted in the last 24 hours, by competition.",
+                  "# TYPE proctor_competition_participants_last_day gauge"]
+        for (competition, count) in popular.sorted(by: { $0.key < $1.key }) {
+            let label = "{competition=\"\(competition)\"}"
+            lines += ["proctor_competition_submissions_last_day\(label) \(count.jobs)", "proctor_competition_participants_last_day\(label) \(count.users)"]
+        }
         let nodes = try await state.store.nodes()
         var byStatus: [String: Int] = ["active": 0, "draining": 0, "offline": 0]
         for node in nodes { byStatus[node.status(at: now, timeout: state.configuration.leaseSeconds * 2), default: 0] += 1 }

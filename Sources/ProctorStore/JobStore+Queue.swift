@@ -43,6 +43,19 @@ extension JobStore {
             """).first?.value("seconds")
     }
 
+    /// Submissions since `date` per competition and how many users made them:
+    /// which competitions are popular. Reads only the jobs made since then.
+    public func submissionsByCompetition(since date: Date) async throws -> [String: (jobs: Int, users: Int)] {
+        var counts: [String: (jobs: Int, users: Int)] = [:]
+        for row in try await database.read("""
+            SELECT competition_id, COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM jobs WHERE created_at >= \(date)
+            GROUP BY competition_id
+            """) {
+            counts[try row.value("competition_id")] = (try row.value("n"), try row.value("users"))
+        }
+        return counts
+    }
+
     /// Jobs that finished since `date` with an error, by whose fault it was:
     /// what an operator alerts on (graders and infrastructure failing).
     public func failuresByFault(since date: Date) async throws -> [Fault: Int] {

@@ -134,6 +134,22 @@ import Testing
         #expect(average > 0 && average < 30)
     }
 
+    /// "Can't tell which competitions are most popular": submissions and participants of the last day
+    /// per competition, in the metrics.
+    @Test func metricsShowEachCompetitionsSubmissionsAndParticipants() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice"), bob = try await server.client("bob")
+        for client in [alice, alice, bob] { #expect(try await postSubmission(client).status == 201) }
+        let iris = try String(contentsOfFile: Built.root + "/examples/iris/solution.py", encoding: .utf8)
+        #expect(try await alice.submit(competition: "iris", fileName: "solution.py", contents: Data(iris.utf8)).status == 201)
+        let metrics = try await alice.call(.GET, "/metrics").text
+        #expect(metrics.contains("proctor_competition_submissions_last_day{competition=\"shell\"} 3"))
+        #expect(metrics.contains("proctor_competition_participants_last_day{competition=\"shell\"} 2"))
+        #expect(metrics.contains("proctor_competition_submissions_last_day{competition=\"iris\"} 1"))
+        #expect(metrics.contains("proctor_competition_participants_last_day{competition=\"iris\"} 1"))
+    }
+
     /// "Worker polls too infrequently - slow to detect completion": a worker waiting in a long poll
     /// gets a job submitted while it waits, in that same request.
     @Test func aWaitingWorkerGetsAJobAsSoonAsItIsSubmitted() async throws {
