@@ -63,49 +63,74 @@ func printJSON(_ response: APIResponse) {
 }
 
 struct SubmitCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "submit", abstract: "Submit a solution file.")
+    static let configuration = CommandConfiguration(
+        commandName: "submit", abstract: "Submit a solution file, or several: one job each, in the order given.")
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Competition id (see 'proctor competitions').") var competition: String
     @Option(help: "Seconds you expect the solution to need.") var expectedTime: Double?
     @Option(help: "A small JSON object kept with the job.") var metadata: String?
-    @Option(help: "Makes a retried submit return the same job (default: a fresh key for each invocation).") var idempotencyKey: String?
+    @Option(help: "Makes a retried submit return the same job(s) (default: a fresh key for each invocation; with several files, KEY-1, KEY-2, …).")
+    var idempotencyKey: String?
     @Flag(help: "Wait for the verdict, showing the queue position.") var wait = false
-    @Argument(help: "The solution file.") var file: String
+    @Argument(help: "The solution file(s).") var files: [String] = []
 
     func run() async throws {
-        guard let contents = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-        let client = connection.client
-        // One key per invocation: resending after a network error can only
-        // return the job the first attempt made, never a second one.
+        guard !files.isEmpty else { throw ValidationError("give the solution file to submit, e.g. proctor submit --competition iris solution.py") }
+        // Every file is read before any is sent: a mistyped name submits nothing.
+        let contents = try files.map { file in
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read \(file)\(files.count > 1 ? "; nothing was submitted" : "")")
+            }
+            return data
+        }
+        // One key per invocation (and file): resending after a network error
+        // can only return the job the first attempt made, never a second one.
         let key = idempotencyKey ?? UUID().uuidString.lowercased()
+        var jobs: [[String: Any]] = []
+        for (index, file) in files.enumerated() {
+            do {
+                let response = try await submit(file, contents[index], key: files.count == 1 ? key : "\(key)-\(index + 1)")
+                guard let job = response.json, job["id"] is String else { throw ValidationError("unexpected answer: \(response.text)") }
+                jobs.append(job)
+                if !wait { if connection.json { printJSON(response) } else { print(summarize(job)) } }
+            } catch where !jobs.isEmpty {
+                // Say what did go in, so that a rerun can leave it out.
+                let made = jobs.compactMap { $0["id"] as? String }.joined(separator: ", ")
+                writeError("proctor submit: \(file) was not submitted, nor the files after it: \(error); submitted before it: \(made)")
+                throw ExitCode.failure
+            }
+        }
+        if wait { for job in jobs { try await follow(job) } }
+    }
+
+    /// Sends one file, retrying a transport failure with the same key.
+    private func submit(_ file: String, _ contents: Data, key: String) async throws -> APIResponse {
         var attempt = 0
-        var response: APIResponse
         while true {
             do {
-                response = try await client.submit(
+                return try await connection.client.submit(
                     competition: competition, fileName: (file as NSString).lastPathComponent, contents: contents,
                     expectedTime: expectedTime, metadata: metadata, idempotencyKey: key)
-                break
             } catch ClientError.transport(let why) where attempt < 3 {
                 attempt += 1
                 writeError("proctor submit: \(why); trying again (\(attempt)/3) with the same idempotency key")
                 try await Task.sleep(for: .seconds(Double(1 << attempt) / 2))
             }
         }
-        guard var job = response.json, let id = job["id"] as? String else { throw ValidationError("unexpected answer: \(response.text)") }
-        if !wait {
-            if connection.json { printJSON(response) } else { print(summarize(job)) }
-            return
-        }
-        var last = ""
+    }
+
+    /// Shows a job's position and state as they change, then its verdict.
+    private func follow(_ submitted: [String: Any]) async throws {
+        var job = submitted, last = ""
+        let id = job["id"] as? String ?? ""
         while !(["succeeded", "failed", "timed_out", "errored", "cancelled"].contains(job["state"] as? String ?? "")) {
             let line = summarize(job).split(separator: "\n").prefix(2).joined(separator: " ")
             if line != last && !connection.json { print(line) }
             last = line
             try await Task.sleep(for: .milliseconds(500))
-            job = try await client.call(.GET, connection.jobPath(id)).json ?? job
+            job = try await connection.client.call(.GET, connection.jobPath(id)).json ?? job
         }
-        if connection.json { printJSON(try await client.call(.GET, connection.jobPath(id))) } else { print(summarize(job)) }
+        if connection.json { printJSON(try await connection.client.call(.GET, connection.jobPath(id))) } else { print(summarize(job)) }
     }
 }
 
