@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// Deletes the files (workspaces, logs, uploads) of jobs that finished longer
 /// ago than the retention period, and, past the (longer) history retention,
-/// the jobs' rows and audit trail too, so neither grows forever.
+/// the jobs' rows and audit trail too, and the tokens that ended before it,
+/// so none of them grows forever.
 struct RetentionService: Service {
     let store: JobStore
     let dataDirectory: String
@@ -43,7 +44,8 @@ struct RetentionService: Service {
     }
 
     /// Deletes the rows and events of jobs finished before `cutoff` (whose
-    /// files are already gone); returns how many.
+    /// files are already gone), and the tokens revoked or expired before it;
+    /// returns how many jobs.
     @discardableResult
     func forget(finishedBefore cutoff: Date) async -> Int {
         var deleted = 0
@@ -53,6 +55,8 @@ struct RetentionService: Service {
                 deleted += count
                 if count < 500 { break }
             }
+            let tokens = try await store.deleteEndedTokens(before: cutoff)
+            if tokens > 0 { logger.info("deleted ended tokens", metadata: ["tokens": "\(tokens)"]) }
         } catch {
             logger.error("deleting old job history failed", metadata: ["error": "\(error)"])
         }

@@ -81,4 +81,13 @@ extension JobStore {
     public func revokeToken(id: Int64, at: Date) async throws -> Bool {
         try await !database.write("UPDATE tokens SET revoked_at = \(at) WHERE id = \(id) AND revoked_at IS NULL RETURNING id").isEmpty
     }
+
+    /// Deletes tokens revoked, or expired, before `date`: they can never be
+    /// used again, and past the history retention nothing refers to them
+    /// (the jobs they submitted are gone too). Returns how many.
+    public func deleteEndedTokens(before date: Date) async throws -> Int {
+        try await database.write("""
+            DELETE FROM tokens WHERE revoked_at < \(date) OR expires_at < \(date) RETURNING id
+            """).count
+    }
 }

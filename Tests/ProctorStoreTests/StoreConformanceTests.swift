@@ -84,6 +84,26 @@ import Testing
         }
     }
 
+    /// "Token database grows unbounded over time": tokens revoked or expired before the history
+    /// cutoff go; live ones, and ones that ended after it, stay.
+    @Test(arguments: StoreKind.available)
+    func tokensThatEndedBeforeTheCutoffAreDeleted(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let user = try await store.createUser(name: "t", at: Date())
+        let old = Date().addingTimeInterval(-7200), cutoff = Date().addingTimeInterval(-3600)
+        func token(_ name: String, expiresAt: Date? = nil) async throws -> Token {
+            try await store.createToken(userID: user.id, role: .user, hash: name, label: name, at: old, expiresAt: expiresAt)
+        }
+        let live = try await token("live"), revokedLongAgo = try await token("revoked-long-ago"), revokedLately = try await token("revoked-lately")
+        _ = try await token("expired-long-ago", expiresAt: old)
+        let expiresLater = try await token("expires-later", expiresAt: Date().addingTimeInterval(3600))
+        _ = try await store.revokeToken(id: revokedLongAgo.id, at: old)
+        _ = try await store.revokeToken(id: revokedLately.id, at: Date())
+        #expect(try await store.deleteEndedTokens(before: cutoff) == 2)
+        #expect(Set(try await store.tokens(userID: user.id).map(\.id)) == [live.id, revokedLately.id, expiresLater.id])
+        #expect(try await store.useToken(hash: "live", at: Date()) != nil)
+    }
+
     /// The file's page count and free pages, read on a connection of its own.
     static func pages(_ path: String) throws -> (total: Int, free: Int) {
         let queue = try DatabaseQueue(path: path)
