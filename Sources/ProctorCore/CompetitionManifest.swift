@@ -55,6 +55,8 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
     public var gpus: Int?
     /// Labels a node must carry to run this competition (such as `{"gpu": "h100"}`).
     public var nodeLabels: [String: String]?
+    /// The lowest CUDA compute capability (`"8.0"`) the job's GPUs may have.
+    public var minComputeCapability: String?
     /// SHA-256 (hex) of every data file, by path relative to the directory.
     public var files: [String: String]
     /// Who may read the grade stage's stdout and stderr. The grader reads the
@@ -99,6 +101,7 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
         case acceptedFiles = "accepted_files", outputFile = "output_file", maxOutputBytes = "max_output_bytes"
         case gradeLimits = "grade_limits", defaultExpectedTime = "default_expected_time"
         case maxExpectedTime = "max_expected_time", nodeLabels = "node_labels", gradeLogs = "grade_logs"
+        case minComputeCapability = "min_compute_capability"
     }
 
     /// The `expected_time` a submission may give, in seconds: from 1 up to
@@ -122,6 +125,12 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
         if grade.isEmpty { problems.append("grade must be a non-empty command") }
         if !Identifier.isSafeFileName(outputFile) { problems.append("output_file must be a plain file name") }
         if let gpus, gpus < 0 || gpus > 16 { problems.append("gpus must be between 0 and 16") }
+        if let minComputeCapability {
+            if ComputeCapability(minComputeCapability) == nil {
+                problems.append("min_compute_capability '\(minComputeCapability)' must look like 8.0 (major.minor)")
+            }
+            if (gpus ?? 0) == 0 { problems.append("min_compute_capability needs gpus of at least 1") }
+        }
         for (path, sum) in files {
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             if path.hasPrefix("/") || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {

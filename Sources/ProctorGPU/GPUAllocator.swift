@@ -31,6 +31,9 @@ public actor GPUAllocator {
     /// GPUs that may take jobs.
     public var healthyCount: Int { gpus.keys.filter { unhealthy[$0] == nil }.count }
 
+    /// The healthy GPUs as found at start (static facts: name, memory, compute capability).
+    public var healthy: [GPU] { gpus.keys.sorted().filter { unhealthy[$0] == nil }.compactMap { gpus[$0] } }
+
     /// Every GPU with its state, for the node's report and the metrics.
     public var statuses: [GPUStatus] {
         let indices = Set(gpus.keys).union(unhealthy.keys).sorted()

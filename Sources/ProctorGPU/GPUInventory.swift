@@ -13,6 +13,9 @@ public struct GPU: Sendable, Equatable, Codable {
     public var uncorrectedECCErrors: UInt64
     /// Compute processes on the GPU with the VRAM each uses, by host pid.
     public var processes: [GPUProcess]
+    /// Why the GPU runs below its clocks now (heat, power), in words; empty when
+    /// it runs at full speed or the driver cannot say.
+    public var slowdowns: [String] = []
 }
 
 /// A compute process on a GPU.
@@ -60,7 +63,20 @@ extension NVML {
             index: index, minor: Int(number), uuid: try text(uuid, "nvmlDeviceGetUUID"), name: try text(name, "nvmlDeviceGetName"),
             memoryTotal: memoryInfo[0], memoryUsed: memoryInfo[2], utilization: Int(rates[0]), temperature: Int(celsius),
             computeCapability: "\(major).\(minorVersion)", uncorrectedECCErrors: eccCount,
-            processes: try computeProcesses(device))
+            processes: try computeProcesses(device), slowdowns: slowdowns(device))
+    }
+
+    /// The clock-event reasons that slow a job down, in words (NVML's
+    /// nvmlClocksEventReason bits); idle, application-clock and sync-boost
+    /// reasons are the GPU working as configured and are left out.
+    private func slowdowns(_ device: OpaquePointer?) -> [String] {
+        var bits: UInt64 = 0
+        guard let clockReasons, clockReasons(device, &bits) == 0 else { return [] }
+        let named: [(UInt64, String)] = [
+            (0x4, "power cap"), (0x8, "hardware slowdown"), (0x20, "heat (software thermal slowdown)"),
+            (0x40, "heat (hardware thermal slowdown)"), (0x80, "power brake"),
+        ]
+        return named.filter { bits & $0.0 != 0 }.map(\.1)
     }
 
     /// Every GPU that answers, and the error of each one that does not.

@@ -18,6 +18,7 @@ public final class NVML: @unchecked Sendable {
     typealias Capability = @convention(c) (OpaquePointer?, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) -> Int32
     typealias ECC = @convention(c) (OpaquePointer?, Int32, Int32, UnsafeMutablePointer<UInt64>) -> Int32
     typealias Processes = @convention(c) (OpaquePointer?, UnsafeMutablePointer<UInt32>, UnsafeMutableRawPointer?) -> Int32
+    typealias Reasons = @convention(c) (OpaquePointer?, UnsafeMutablePointer<UInt64>) -> Int32
 
     private let library: UnsafeMutableRawPointer
     let count: Count
@@ -31,6 +32,8 @@ public final class NVML: @unchecked Sendable {
     let capability: Capability
     let ecc: ECC
     let processes: Processes
+    /// Why the clocks are held down; optional (drivers before r460 lack the newer name).
+    let clockReasons: Reasons?
 
     /// The library the driver installs.
     public static let defaultPath = "libnvidia-ml.so.1"
@@ -72,6 +75,8 @@ public final class NVML: @unchecked Sendable {
         self.capability = capability
         self.ecc = ecc
         self.processes = processes
+        clockReasons = symbol("nvmlDeviceGetCurrentClocksEventReasons", as: Reasons.self)
+            ?? symbol("nvmlDeviceGetCurrentClocksThrottleReasons", as: Reasons.self)
     }
 
     deinit {

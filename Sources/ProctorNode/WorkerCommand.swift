@@ -45,7 +45,7 @@ public struct WorkerCommand: AsyncParsableCommand {
             logger.error("competition disabled on this node", metadata: ["dir": "\(competition.directory)", "why": "\(competition.disabledReason ?? "")"])
         }
         let gpus = try NVML(path: nvml).map(GPUAllocator.init)
-        let gpuCount = await gpus?.healthyCount ?? 0
+        let capacity = await NodeCapacity.of(gpus, labels: parsedLabels)
         let fixedLabels = parsedLabels
         // The service sees this node's GPUs among its labels (count and health, as of each request).
         let labels: @Sendable () async -> [String: String] = {
@@ -62,10 +62,10 @@ public struct WorkerCommand: AsyncParsableCommand {
             broker: broker, catalog: catalog, sandbox: try Sandbox(),
             configuration: WorkerConfiguration(id: "remote", slots: slots, dataDirectory: workDir, heartbeat: heartbeat, firstSlot: firstSlot,
                                                keepsJobFiles: false),
-            capacity: NodeCapacity(labels: parsedLabels, gpus: gpuCount), gpus: gpus,
+            capacity: capacity, gpus: gpus,
             logger: logger)
         for competition in catalog.all where competition.isEnabled {
-            if let why = NodeCapacity(labels: parsedLabels, gpus: gpuCount).refusal(for: competition.manifest) {
+            if let why = capacity.refusal(for: competition.manifest) {
                 logger.notice("not taking jobs of \(competition.id) here", metadata: ["why": "\(why)"])
             }
         }

@@ -216,7 +216,7 @@ private struct Watch {
         let metrics = Metrics(
             cpuTime: cpu, realTime: real, idlenessTime: LimitWatch.idleness(real: real, cpu: cpu, stall: stall),
             memory: usage.peakMemory, vram: monitoredPeak)
-        let notes = outcome.notes(limits: spec.limits)
+        let notes = outcome.notes(limits: spec.limits) + (monitor?.notes() ?? [])
         return RunReport(
             verdict: outcome.verdict(usage: usage, limits: spec.limits), metrics: metrics,
             skippedEntries: outcome.skippedEntries > 0 ? outcome.skippedEntries : nil, notes: notes.isEmpty ? nil : notes)

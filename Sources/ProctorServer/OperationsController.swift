@@ -71,11 +71,14 @@ struct OperationsController {
             lines += ["# HELP proctor_gpu_utilization_percent GPU utilization.", "# TYPE proctor_gpu_utilization_percent gauge",
                       "# HELP proctor_gpu_memory_used_bytes GPU memory in use.", "# TYPE proctor_gpu_memory_used_bytes gauge",
                       "# HELP proctor_gpu_temperature_celsius GPU temperature.", "# TYPE proctor_gpu_temperature_celsius gauge",
-                      "# HELP proctor_gpu_healthy Whether the GPU takes jobs.", "# TYPE proctor_gpu_healthy gauge"]
+                      "# HELP proctor_gpu_healthy Whether the GPU takes jobs.", "# TYPE proctor_gpu_healthy gauge",
+                      "# HELP proctor_gpu_slowdown Whether heat or power holds the GPU below its clocks now (jobs run slower).",
+                      "# TYPE proctor_gpu_slowdown gauge"]
             for gpu in await gpus.readings() {
                 let label = "{gpu=\"\(gpu.index)\",uuid=\"\(gpu.uuid)\"}"
                 lines += ["proctor_gpu_utilization_percent\(label) \(gpu.utilization)", "proctor_gpu_memory_used_bytes\(label) \(gpu.memoryUsed)",
-                          "proctor_gpu_temperature_celsius\(label) \(gpu.temperature)"]
+                          "proctor_gpu_temperature_celsius\(label) \(gpu.temperature)",
+                          "proctor_gpu_slowdown\(label) \(gpu.slowdowns.isEmpty ? 0 : 1)"]
             }
             for status in await gpus.statuses {
                 lines.append("proctor_gpu_healthy{gpu=\"\(status.index)\",uuid=\"\(status.uuid)\"} \(status.unhealthy == nil ? 1 : 0)")

@@ -36,15 +36,16 @@ public struct ProctorServer: Sendable {
     /// `sandbox` may be `nil` for an API-only replica (no local worker).
     /// The local worker's GPUs, if this machine has any.
     public let gpus: GPUAllocator?
-    let gpuCount: Int
+    /// What the local worker's node offers (GPUs and their compute capability).
+    let capacity: NodeCapacity
     /// The store's own service (PostgreSQL's connection pool), run in the group.
     let storeService: (any Service)?
 
     public init(configuration: ServerConfiguration, store: JobStore, storeService: (any Service)? = nil, sandbox: Sandbox?, logger: Logger,
-                firstSlot: Int = 0, gpus: GPUAllocator? = nil, gpuCount: Int = 0) {
+                firstSlot: Int = 0, gpus: GPUAllocator? = nil, capacity: NodeCapacity = NodeCapacity()) {
         self.storeService = storeService
         self.gpus = gpus
-        self.gpuCount = gpuCount
+        self.capacity = capacity
         self.configuration = configuration
         self.store = store
         self.logger = logger
@@ -60,14 +61,14 @@ public struct ProctorServer: Sendable {
                 configuration: WorkerConfiguration(
                     id: configuration.localWorkerID, slots: configuration.localSlots, dataDirectory: configuration.dataDirectory,
                     leaseSeconds: configuration.leaseSeconds, heartbeat: configuration.leaseSeconds / 3, firstSlot: firstSlot),
-                capacity: NodeCapacity(gpus: gpuCount), gpus: gpus, logger: logger)
+                capacity: capacity, gpus: gpus, logger: logger)
         } else {
             worker = nil
         }
     }
 
     var state: ServiceState {
-        ServiceState(store: store, catalog: catalog, worker: worker, doorbell: doorbell, localGPUs: gpuCount, configuration: configuration,
+        ServiceState(store: store, catalog: catalog, worker: worker, doorbell: doorbell, localGPUs: capacity.gpus, configuration: configuration,
                      graders: graders, placements: placements)
     }
 

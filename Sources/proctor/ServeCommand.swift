@@ -6,6 +6,7 @@ import ProctorGPU
 import ProctorSandbox
 import ProctorServer
 import ProctorStore
+import ProctorWorker
 
 /// `proctor serve`: the whole service on one machine.
 struct ServeCommand: AsyncParsableCommand {
@@ -92,9 +93,10 @@ struct ServeCommand: AsyncParsableCommand {
         try await store.checkIntegrity()
         let sandbox = slots > 0 ? try Sandbox() : nil
         let gpus = try NVML(path: nvml).map(GPUAllocator.init)
-        let gpuCount = await gpus?.healthyCount ?? 0
-        if gpuCount > 0 { logger.info("GPUs found", metadata: ["count": "\(gpuCount)"]) }
-        let server = ProctorServer(configuration: configuration, store: store, storeService: storeService, sandbox: sandbox, logger: logger, gpus: gpus, gpuCount: gpuCount)
+        let capacity = await NodeCapacity.of(gpus)
+        if capacity.gpus > 0 { logger.info("GPUs found", metadata: ["count": "\(capacity.gpus)"]) }
+        let server = ProctorServer(configuration: configuration, store: store, storeService: storeService, sandbox: sandbox, logger: logger,
+                                   gpus: gpus, capacity: capacity)
         let demoToken = demo ? try await DemoAccess.issue(store: store) : nil
         try await server.run { port in
             logger.info("proctor is serving", metadata: ["url": "http://\(host):\(port)", "competitions": "\(server.catalog.enabledIDs.sorted())"])

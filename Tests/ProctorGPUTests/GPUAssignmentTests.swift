@@ -150,6 +150,25 @@ extension NVMLTests {
         _ = allocator
     }
 
+    /// "GPU compute capability doesn't match user's requirements": a competition that needs 8.0 is
+    /// not taken by a node whose GPUs include a 7.5, which says why; a node of 9.0 GPUs takes it.
+    @Test func aCompetitionNeedingNewerGPUsIsOnlyTakenWhereEveryGPUHasThem() async throws {
+        var manifest = CompetitionManifest(id: "cc", version: "1", title: "cc", acceptedFiles: ["s.sh"], run: ["x"], grade: ["y"],
+                                           outputFile: "o", gpus: 1, files: [:])
+        manifest.minComputeCapability = "8.0"
+        #expect(manifest.problems().isEmpty)
+        _ = try state([Self.gpu("GPU-new"), "gpu GPU-old T4 \(16 << 30) 0 0 40 7 5 0 0"])
+        let mixed = try GPUAllocator(nvml: try #require(NVML(path: Self.library)))
+        let mixedNode = await NodeCapacity.of(mixed)
+        #expect(mixedNode.computeCapability == ComputeCapability(major: 7, minor: 5))
+        #expect(mixedNode.refusal(for: manifest) == "needs GPUs of compute capability 8.0 or higher, this node's are 7.5")
+        _ = try state([Self.gpu("GPU-a"), Self.gpu("GPU-b")])
+        let newNode = await NodeCapacity.of(try GPUAllocator(nvml: try #require(NVML(path: Self.library))))
+        #expect(newNode.gpus == 2)
+        #expect(newNode.refusal(for: manifest) == nil)
+        #expect(NodeCapacity().refusal(for: manifest)?.contains("GPU") == true)
+    }
+
     func sha256(_ path: String) throws -> String {
         guard let sum = CompetitionCatalog.sha256(path: path) else { throw CocoaError(.fileReadNoSuchFile) }
         return sum

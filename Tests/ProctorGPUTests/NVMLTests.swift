@@ -120,5 +120,24 @@ import Testing
         let report = try await Sandbox().run(spec, monitor: VRAMWarden(nvml: nvml, gpus: [0]))
         #expect(report.verdict == .exited(code: 0))
         #expect(report.metrics.vram == 0)
+        #expect(report.notes == nil)
+    }
+
+    /// "GPU thermal throttling - jobs run slower over time": a GPU held down by heat while a job
+    /// runs is named in the run's report, with why.
+    @Test func aRunOnAGPUSlowedByHeatSaysSoInItsReport() async throws {
+        let path = try state([Self.gpu("GPU-aaaa")])
+        let nvml = try #require(NVML(path: Self.library))
+        #expect(try nvml.gpu(0).slowdowns.isEmpty)
+        var spec = SandboxSpec(command: ["/bin/sh", "-c", "sleep 0.6"], slot: 3702)
+        spec.limits.vram = 1 << 30
+        let run = Task { try await Sandbox().run(spec, monitor: VRAMWarden(nvml: nvml, gpus: [0])) }
+        try await Task.sleep(for: .milliseconds(200))
+        // 0x40 hardware thermal slowdown, 0x1 idle (the GPU as configured: not named).
+        try ([Self.gpu("GPU-aaaa"), "slowdown 0 \(0x40 | 0x1)"].joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try nvml.gpu(0).slowdowns == ["heat (hardware thermal slowdown)"])
+        let report = try await run.value
+        #expect(report.verdict == .exited(code: 0))
+        #expect(report.notes == ["GPU 0 ran slowed down during this run (heat (hardware thermal slowdown)): times may be longer than on a GPU at full speed"])
     }
 }

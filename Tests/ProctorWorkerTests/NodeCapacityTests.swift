@@ -20,4 +20,16 @@ import Testing
         #expect(node.refusal(for: manifest(labels: ["gpu": "a100"]))?.contains("gpu=a100") == true)
         #expect(NodeCapacity.physicalMemory() > 0)
     }
+
+    @Test func computeCapabilitiesCompareAsVersionsAndBadOnesAreRefused() {
+        #expect(ComputeCapability("8.6")! > ComputeCapability("8.0")!)
+        #expect(ComputeCapability("10.0")! > ComputeCapability("9.0")!)
+        #expect(ComputeCapability("sm_80") == nil && ComputeCapability("8") == nil && ComputeCapability("8.0.1") == nil)
+        var m = manifest(gpus: 1)
+        m.minComputeCapability = "eight"
+        #expect(m.problems().contains { $0.contains("min_compute_capability 'eight' must look like 8.0") })
+        m = manifest()
+        m.minComputeCapability = "8.0"
+        #expect(m.problems().contains { $0.contains("needs gpus") })
+    }
 }

@@ -4,6 +4,7 @@
  *
  *   gpu UUID NAME TOTAL USED UTIL TEMP MAJOR MINOR ECC_UNCORRECTED LOST
  *   proc GPU_INDEX PID USED_BYTES
+ *   slowdown GPU_INDEX REASON_BITS      (nvmlClocksEventReason bits, e.g. 64: hardware thermal slowdown)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@ typedef struct { unsigned long long total, free, used; } nvmlMemory_t;
 typedef struct { unsigned int gpu, memory; } nvmlUtilization_t;
 typedef struct { unsigned int pid; unsigned long long usedGpuMemory; unsigned int gi, ci; } nvmlProcessInfo_t;
 
-struct gpu { char uuid[96], name[96]; unsigned long long total, used, ecc; unsigned util, temp, lost; int major, minor; };
+struct gpu { char uuid[96], name[96]; unsigned long long total, used, ecc, slowdown; unsigned util, temp, lost; int major, minor; };
 struct proc { unsigned gpu, pid; unsigned long long used; };
 
 static struct gpu gpus[MAX_GPUS];
@@ -33,7 +34,10 @@ static int load(void) {
         if (!strcmp(kind, "gpu") && ngpus < MAX_GPUS) {
             struct gpu *g = &gpus[ngpus];
             if (fscanf(f, "%95s %95s %llu %llu %u %u %d %d %llu %u", g->uuid, g->name, &g->total, &g->used, &g->util,
-                       &g->temp, &g->major, &g->minor, &g->ecc, &g->lost) == 10) ngpus++;
+                       &g->temp, &g->major, &g->minor, &g->ecc, &g->lost) == 10) { g->slowdown = 0; ngpus++; }
+        } else if (!strcmp(kind, "slowdown")) {
+            unsigned index; unsigned long long bits;
+            if (fscanf(f, "%u %llu", &index, &bits) == 2 && index < ngpus) gpus[index].slowdown = bits;
         } else if (!strcmp(kind, "proc") && nprocs < MAX_PROCS) {
             struct proc *p = &procs[nprocs];
             if (fscanf(f, "%u %u %llu", &p->gpu, &p->pid, &p->used) == 3) nprocs++;
@@ -85,6 +89,10 @@ int nvmlDeviceGetTemperature(void *h, int sensor, unsigned *temp) {
 int nvmlDeviceGetCudaComputeCapability(void *h, int *major, int *minor) {
     struct gpu *g; int r = device(h, &g); if (r) return r;
     *major = g->major; *minor = g->minor; return 0;
+}
+int nvmlDeviceGetCurrentClocksEventReasons(void *h, unsigned long long *reasons) {
+    struct gpu *g; int r = device(h, &g); if (r) return r;
+    *reasons = g->slowdown; return 0;
 }
 int nvmlDeviceGetTotalEccErrors(void *h, int type, int counter, unsigned long long *count) {
     struct gpu *g; int r = device(h, &g); if (r) return r;
