@@ -9,6 +9,30 @@ import Testing
 /// their own: each test here names the lines it shows.
 @Suite struct EdgeCaseTests {
 
+    /// `docs/edge-cases.md` answers every line with Handled, Refused or Out of scope; each handled
+    /// line names a test or a benchmark, and every test it names exists.
+    @Test func everyLineHasAnAnswerAndEveryNamedTestExists() throws {
+        let document = try String(contentsOfFile: Built.root + "/docs/edge-cases.md", encoding: .utf8)
+        let rows = document.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| Case ") && !$0.hasPrefix("| ---") }
+        #expect(rows.count == 354)
+        var tests = ""
+        for file in try FileManager.default.subpathsOfDirectory(atPath: Built.root + "/Tests") where file.hasSuffix(".swift") {
+            tests += try String(contentsOfFile: Built.root + "/Tests/" + file, encoding: .utf8)
+        }
+        let named = try Regex(#"`([A-Z][A-Za-z]*Tests)\.([a-z][A-Za-z0-9]*)`"#)
+        for row in rows {
+            let answer = row.split(separator: "|", omittingEmptySubsequences: true).dropFirst().first?.trimmingCharacters(in: .whitespaces) ?? ""
+            #expect(["**Handled**", "**Refused**", "**Out of scope**"].contains { answer.hasPrefix($0) }, "\(row)")
+            let references = row.matches(of: named)
+            if answer.hasPrefix("**Handled**") { #expect(!references.isEmpty || row.contains("bench/"), "\(row)") }
+            for reference in references {
+                let suite = String(reference.output[1].substring ?? ""), test = String(reference.output[2].substring ?? "")
+                #expect(tests.contains("struct \(suite)") || tests.contains("extension \(suite)"), "no suite \(suite)")
+                #expect(tests.contains("func \(test)("), "no test \(suite).\(test)")
+            }
+        }
+    }
+
     /// "User submits job, then token expires before job completes"; "User changes password/token mid-job execution".
     @Test func aTokenRevokedOrReplacedMidJobLeavesTheJobToFinish() async throws {
         let server = try await TestServer(slots: 1)
