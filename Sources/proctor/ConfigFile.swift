@@ -19,7 +19,7 @@ struct ConfigFile {
 
     static let keys: [String: Kind] = [
         "data-dir": .text, "database": .text, "competitions": .text, "host": .text, "port": .integer(0...65535),
-        "slots": .integer(0...256), "max-queued": .integer(1...1_000_000), "max-running": .integer(1...10_000),
+        "slots": .integer(0...256), "first-slot": .integer(0...100_000), "max-queued": .integer(1...1_000_000), "max-running": .integer(1...10_000),
         "max-per-hour": .integer(1...1_000_000), "max-upload": .size, "retention-days": .number(minimum: 0),
         "history-days": .number(minimum: 0), "nvml": .text, "trusted-proxy": .networks,
         "max-in-flight": .integer(1...1_000_000), "max-connections": .integer(1...1_000_000), "unrunnable-after-minutes": .number(minimum: 1), "database-timeout": .number(minimum: 0.001), "tls-cert": .text, "tls-key": .text,

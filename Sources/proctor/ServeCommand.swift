@@ -24,6 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on (default: 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on; 0: any free port (default: 8080).") var port: Int?
     @Option(help: "Jobs the local worker runs at once; 0: no local worker (default: 1).") var slots: Int?
+    @Option(help: "First sandbox slot (uids and cgroups) the local worker uses; two workers on one machine need slots apart (default: 0).")
+    var firstSlot: Int?
     @Option(help: "Queued jobs per user (default: 20).") var maxQueued: Int?
     @Option(help: "Running jobs per user (default: 2).") var maxRunning: Int?
     @Option(help: "Submissions per user per hour (default: 60).") var maxPerHour: Int?
@@ -82,6 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
         let databaseTimeout = pick(self.databaseTimeout, "database-timeout", 30.0)
         guard databaseTimeout.isFinite, databaseTimeout >= 0.001 else { throw ValidationError("--database-timeout must be a positive number of seconds") }
         let postgresOptions = PostgresOptions(statementTimeout: .milliseconds(Int64(databaseTimeout * 1000)))
+        let firstSlot = pick(self.firstSlot, "first-slot", 0)
+        guard (0...100_000).contains(firstSlot) else { throw ValidationError("--first-slot must be between 0 and 100000") }
         if checkConfig {
             print(ServeSummary.describe(configuration, database: database, file: file))
             return
@@ -96,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
         let capacity = await NodeCapacity.of(gpus)
         if capacity.gpus > 0 { logger.info("GPUs found", metadata: ["count": "\(capacity.gpus)"]) }
         let server = ProctorServer(configuration: configuration, store: store, storeService: storeService, sandbox: sandbox, logger: logger,
-                                   gpus: gpus, capacity: capacity)
+                                   firstSlot: firstSlot, gpus: gpus, capacity: capacity)
         let demoToken = demo ? try await DemoAccess.issue(store: store) : nil
         try await server.run { port in
             logger.info("proctor is serving", metadata: ["url": "http://\(host):\(port)", "competitions": "\(server.catalog.enabledIDs.sorted())"])

@@ -55,7 +55,8 @@ import Testing
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions",
-                                 "--port", String(port), "--slots", String(slots)]
+                                 "--port", String(port), "--slots", String(slots),
+                                 "--first-slot", String(TestServer.slotBase.add(10, ordering: .relaxed).newValue)]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
