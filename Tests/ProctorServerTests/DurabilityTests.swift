@@ -91,7 +91,8 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(state == "succeeded")
+        let detail = state == "succeeded" ? "" : (try? await client2.send(.GET, "/v1/jobs/\(jobID)").text) ?? ""
+        #expect(state == "succeeded", "\(detail)")
     }
 
     @Test func aLateReportFromALostWorkerIsRefused() async throws {
