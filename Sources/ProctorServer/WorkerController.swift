@@ -73,6 +73,8 @@ struct WorkerController {
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero { return Response(status: .noContent) }
             await doorbell.wait(timeout: min(remaining, .seconds(2)))
+            // A node drained while it waited takes nothing more.
+            guard try await state.store.node(named: node)?.state == .active else { return Response(status: .noContent) }
         }
     }
 

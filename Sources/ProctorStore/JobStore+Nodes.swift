@@ -22,6 +22,11 @@ extension JobStore {
         try await database.read("SELECT * FROM nodes ORDER BY name").map(Node.init(row:))
     }
 
+    /// The node named `name`, if it ever contacted the service.
+    public func node(named name: String) async throws -> Node? {
+        try await database.read("SELECT * FROM nodes WHERE name = \(name)").first.map(Node.init(row:))
+    }
+
     /// Drains or resumes a node; `nil` if no such node. Resuming clears its
     /// infrastructure failure count.
     public func setNodeState(name: String, _ state: Node.State) async throws -> Node? {

@@ -125,6 +125,24 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(10))
     }
 
+    @Test func aLongPollPendingWhenItsNodeIsDrainedTakesNothing() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let admin = try await server.client("root", role: .admin), node = try await server.client("node-9", role: .worker)
+        func lease(wait: Double) async throws -> Int {
+            let body = Data(#"{"slots": 1, "competitions": ["shell"], "wait_seconds": \#(wait)}"#.utf8)
+            return try await node.send(.POST, "/v1/worker/lease", body: body, contentType: "application/json").status
+        }
+        #expect(try await lease(wait: 0) == 204)  // registered, nothing queued
+        let pending = Task { try await lease(wait: 2) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await admin.call(.POST, "/v1/admin/nodes/node-9/drain").json?["status"] as? String == "draining")
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
+        #expect(try await pending.value == 204)
+        #expect(try await server.store.job(id: id)?.state == .queued)
+    }
+
     @Test func aDrainedNodeTakesNoNewJobs() async throws {
         let server = try await TestServer(slots: 0, leaseSeconds: 3)
         defer { Task { await server.stop() } }
@@ -133,7 +151,6 @@ import Testing
         defer { worker.cancel() }
         for _ in 0..<100 where try await server.store.nodes().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
         #expect(try await admin.call(.POST, "/v1/admin/nodes/node-3/drain").json?["status"] as? String == "draining")
-        try await Task.sleep(for: .milliseconds(1200))  // the worker's pending long poll ends
         let alice = try await server.client("alice")
         let id = try #require(try await server.submitShell(alice, "echo 1 > out.txt")["id"] as? String)
         try await Task.sleep(for: .milliseconds(1500))
