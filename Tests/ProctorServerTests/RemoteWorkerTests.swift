@@ -52,7 +52,7 @@ import Testing
         let worker = try await server.remoteWorker("node-5", heartbeat: 0.2)
         defer { worker.cancel() }
         let alice = try await server.client("alice")
-        let id = try #require(try await server.submitShell(alice, "echo halfway; sleep 1.5; echo 1 > out.txt", expectedTime: 30)["id"] as? String)
+        let id = try #require(try await server.submitShell(alice, "echo halfway; sleep 4; echo 1 > out.txt", expectedTime: 30)["id"] as? String)
         try await server.waitUntilRunning(id)
         var seen = ""
         for _ in 0..<100 where seen.isEmpty {
