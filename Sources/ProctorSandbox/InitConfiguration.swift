@@ -7,13 +7,16 @@ import Glibc
 struct InitConfiguration {
     var tokens: [String] = []
 
-    /// Everything init needs for `spec` in slot `identity`, root mounted on `rootDirectory`.
-    init(spec: SandboxSpec, uid: UInt32, gid: UInt32, rootDirectory: String, cgroupProcs: [String]) throws {
+    /// Everything init needs for `spec` in slot `identity`, root mounted on
+    /// `rootDirectory`; `networkNamespace` is a path to the slot's kept
+    /// namespace (see ``NetworkMode/none``) for init to join.
+    init(spec: SandboxSpec, uid: UInt32, gid: UInt32, rootDirectory: String, networkNamespace: String?, cgroupProcs: [String]) throws {
         add("root", rootDirectory)
         add("uid", String(uid))
         add("gid", String(gid))
         add("cwd", "/workspace")
         add("loopback", spec.network == .loopback ? "1" : "0")
+        if spec.network == .none, let networkNamespace { add("netns", networkNamespace) }
         add("output", String(spec.limits.output))
         add("owner", String(geteuid()), String(getegid()))
         add("copy_ms", String(UInt64(((spec.limits.wallTime + Self.copyBackGrace) * 1000).rounded(.up))))

@@ -37,6 +37,8 @@ public struct Sandbox: Sendable {
 
     public let configuration: Configuration
     let hierarchy: CgroupHierarchy
+    /// The slots' kept network namespaces (see ``NetworkMode/none``), shared by copies of this value.
+    let networks = SlotNetworks()
 
     /// Checks that this machine can host runs: root, cgroups, the helper.
     public init(configuration: Configuration = Configuration()) throws {

@@ -46,7 +46,7 @@ struct Supervisor: ~Copyable {
         control.closeRead()
         let initConfiguration = try InitConfiguration(
             spec: spec, uid: uid, gid: uid, rootDirectory: sandbox.configuration.stateDirectory + "/root",
-            cgroupProcs: group.procsFiles)
+            networkNamespace: spec.network == .none ? try sandbox.networks.path(forSlot: spec.slot) : nil, cgroupProcs: group.procsFiles)
         _ = writeAll(config.writeEnd, initConfiguration.bytes)
         config.closeWrite()
 

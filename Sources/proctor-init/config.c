@@ -107,6 +107,7 @@ int config_read(int fd, struct config *cfg) {
         } else if (!strcmp(key, "root")) { NEED(cfg->root);
         } else if (!strcmp(key, "workspace")) { NEED(cfg->workspace);
         } else if (!strcmp(key, "hostname")) { NEED(cfg->hostname);
+        } else if (!strcmp(key, "netns")) { NEED(cfg->netns);
         } else if (!strcmp(key, "cwd")) { NEED(cfg->cwd);
         } else if (!strcmp(key, "uid")) { NEED(v1); if (number(v1, &n)) goto bad; cfg->uid = (uid_t)n;
         } else if (!strcmp(key, "gid")) { NEED(v1); if (number(v1, &n)) goto bad; cfg->gid = (gid_t)n;

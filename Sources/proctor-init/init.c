@@ -49,6 +49,17 @@ static void kill_everything(void) {
     }
 }
 
+/* Enters the slot's kept network namespace, which the supervisor holds open. */
+static int join_slot_network(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int joined = setns(fd, CLONE_NEWNET);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return joined;
+}
+
 void init_main(const struct config *cfg, int out_w, int err_w) {
     /* If the host-side parent dies, so does the whole namespace. */
     /* (Its parent lives outside the namespace, so getppid() reads 0 here;
@@ -70,7 +81,12 @@ void init_main(const struct config *cfg, int out_w, int err_w) {
     /* Init itself is the last thing the machine's OOM killer should pick (the
      * kernel may refuse); the program sets its own score to 1000 before exec. */
     write_file("/proc/self/oom_score_adj", "-1000");
-    if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) < 0) {
+    /* The network namespace first, while the host's /proc is still ours. */
+    if (cfg->netns && join_slot_network(cfg->netns) < 0) {
+        status_sendf("error", "joining the slot's network namespace %s: %s", cfg->netns, strerror(errno));
+        die();
+    }
+    if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (cfg->netns ? 0 : CLONE_NEWNET)) < 0) {
         status_sendf("error", "creating namespaces: %s", strerror(errno));
         die();
     }

@@ -95,6 +95,40 @@ import Testing
         }
     }
 
+    /// Runs without network share their slot's kept network namespace (it costs
+    /// more than half a millisecond to make one); nothing of one run is there
+    /// for the next: a listening abstract socket left by a process of the first
+    /// is gone with it. A loopback run gets a namespace of its own.
+    @Test func aSlotsKeptNetworkNamespaceCarriesNothingToTheNextRun() async throws {
+        let slot = Harness.slot()
+        let listen = """
+            import os, socket, time
+            s = socket.socket(socket.AF_UNIX); s.bind('\\0proctor-left-behind'); s.listen()
+            print(os.readlink('/proc/self/ns/net'))
+            if os.fork() == 0:
+                time.sleep(60)
+            """
+        let first = try await Harness.python(listen) { _ in } configure: { $0.slot = slot }
+        #expect(first.report.verdict == .exited(code: 0), "\(first.stderr)")
+        let probe = """
+            import os, socket
+            print(os.readlink('/proc/self/ns/net'))
+            try:
+                socket.socket(socket.AF_UNIX).connect('\\0proctor-left-behind'); print('found')
+            except OSError:
+                print('nothing')
+            print(open('/proc/net/dev').read().count(':'))
+            """
+        let second = try await Harness.python(probe) { _ in } configure: { $0.slot = slot }
+        let lines = second.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(second.stdout)\(second.stderr)")
+        #expect(lines.first == first.stdout.split(separator: "\n").first.map(String.init), "the slot's namespace was kept")
+        #expect(lines.dropFirst().first == "nothing")
+        #expect(lines.last == "1")  // lo, and nothing added
+        let loopback = try await Harness.python(probe) { _ in } configure: { $0.slot = slot; $0.network = .loopback }
+        #expect(loopback.stdout.split(separator: "\n").first.map(String.init) != lines.first, "a loopback run's namespace is its own")
+    }
+
     @Test func loopbackModeAllowsTalkingToItself() async throws {
         let run = try await Harness.python("""
             import socket

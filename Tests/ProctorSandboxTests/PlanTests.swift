@@ -47,11 +47,17 @@ import Testing
     @Test func configurationIsNulSeparatedTokens() throws {
         let configuration = try InitConfiguration(
             spec: SandboxSpec(command: ["echo", "a b"], environment: ["X=1"]), uid: 5, gid: 5, rootDirectory: "/r",
-            cgroupProcs: ["/cg/cgroup.procs"])
+            networkNamespace: "/n/slot-5", cgroupProcs: ["/cg/cgroup.procs"])
         let text = String(decoding: configuration.bytes, as: UTF8.self)
         #expect(text.contains("argv\0echo\0argv\0a b\0"))
         #expect(text.contains("env\0X=1\0"))
         #expect(text.contains("cgroup\0/cg/cgroup.procs\0"))
+        // No network: the slot's kept namespace; loopback: a fresh one (no netns token).
+        #expect(text.contains("netns\0/n/slot-5\0"))
+        var loopback = SandboxSpec(command: ["true"])
+        loopback.network = .loopback
+        let fresh = try InitConfiguration(spec: loopback, uid: 5, gid: 5, rootDirectory: "/r", networkNamespace: "/n/slot-5", cgroupProcs: [])
+        #expect(!String(decoding: fresh.bytes, as: UTF8.self).contains("netns\0"))
         // The compiled seccomp program travels as whole 8-byte instructions in hex.
         let seccomp = text.components(separatedBy: "seccomp\0").last?.prefix { $0 != "\0" } ?? ""
         #expect(seccomp.count > 16 && seccomp.count % 16 == 0)

@@ -67,6 +67,7 @@ struct config {
     uid_t uid;
     gid_t gid;
     int loopback;
+    const char *netns;      /* a path to the slot's kept network namespace, or NULL: a fresh one */
     unsigned long long output_limit;
     uid_t owner_uid;              /* who owns what the workspace copy-back writes */
     gid_t owner_gid;
