@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "proctor", targets: ["proctor"]),
+        .executable(name: "proctor-service", targets: ["proctor-service"]),
         .executable(name: "proctor-worker", targets: ["proctor-worker"]),
         .library(name: "ProctorSandbox", targets: ["ProctorSandbox"]),
     ],
@@ -38,6 +39,13 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
         .target(name: "ProctorSandbox", dependencies: ["CSeccomp"]),
+        // How every command starts and reports bad usage (exit 2), shared by the binaries.
+        .target(name: "ProctorCommandLine", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // `proctor run`, apart from the service so that the small `proctor` binary runs it alone.
+        .target(
+            name: "ProctorRunCommand",
+            dependencies: ["ProctorSandbox", "ProctorCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .target(name: "ProctorCore"),
         // The worker protocol's own snake_case types, shared by the service and its workers.
         .target(name: "ProctorWire", dependencies: ["ProctorCore"]),
@@ -88,17 +96,23 @@ let package = Package(
         .target(
             name: "ProctorNode",
             dependencies: [
-                "ProctorWorker", "ProctorClient", "ProctorGPU", "ProctorSandbox",
+                "ProctorWorker", "ProctorClient", "ProctorGPU", "ProctorSandbox", "ProctorCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "proctor-worker", dependencies: ["ProctorNode"]),
+        .executableTarget(name: "proctor-worker", dependencies: ["ProctorNode", "ProctorCommandLine"]),
+        // `proctor`: small; runs `proctor run` itself and hands every other command to `proctor-service`.
         .executableTarget(
             name: "proctor",
+            dependencies: ["ProctorRunCommand", "ProctorCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // Every command: the service, the worker, the admin and client commands (and `run` again, for its help).
+        .executableTarget(
+            name: "proctor-service",
             dependencies: [
-                "ProctorNode",
+                "ProctorNode", "ProctorRunCommand", "ProctorCommandLine",
                 "ProctorSandbox", "ProctorServer", "ProctorClient", "ProctorStore", "ProctorWorker", "ProctorGPU",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -11,5 +11,5 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "proctor serve runs each job in a sandbox made of namespaces and cgroups, which needs root: run this as root." >&2
   exit 1
 fi
-swift build --product proctor --product proctor-init
+swift build --product proctor --product proctor-service --product proctor-init
 exec .build/debug/proctor serve --demo --data-dir ./data --competitions ./examples/competitions "$@"

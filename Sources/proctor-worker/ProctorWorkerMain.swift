@@ -1,3 +1,4 @@
+import ProctorCommandLine
 import ProctorNode
 
 /// `proctor-worker`: the node agent alone, for compute nodes. It links the

@@ -67,7 +67,8 @@ struct ClockTests {
         let server = try await TestServer(slots: 0, leaseSeconds: 3)
         defer { Task { await server.stop() } }
         let worker = try await Self.worker("skewed", for: server, environment: try Self.skewed(offset))
-        defer { worker.terminate() }
+        // SIGKILL: under libfaketime a worker has been seen to outlive SIGTERM.
+        defer { kill(worker.processIdentifier, SIGKILL) }
         let alice = try await server.client("alice")
         let before = Date()
         let id = try #require(try await server.submitShell(alice, "sleep 1; echo 0.5 > out.txt", expectedTime: 10)["id"] as? String)
@@ -93,7 +94,8 @@ struct ClockTests {
         let file = server.directory + "/clock-offset"
         try "+0".write(toFile: file, atomically: true, encoding: .utf8)
         let worker = try await Self.worker("stepped", for: server, environment: try Self.skewed("", file: file))
-        defer { worker.terminate() }
+        // SIGKILL: under libfaketime a worker has been seen to outlive SIGTERM.
+        defer { kill(worker.processIdentifier, SIGKILL) }
         let alice = try await server.client("alice")
         let id = try #require(try await server.submitShell(alice, "sleep 3; echo 0.5 > out.txt", expectedTime: 10)["id"] as? String)
         try await server.waitUntilRunning(id)

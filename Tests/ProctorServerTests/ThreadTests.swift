@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import ProctorClient
 import ProctorCore
@@ -56,7 +57,11 @@ import Testing
         try #require(ready)
         let store = try await JobStore(sqlitePath: directory + "/data/proctor.sqlite")
         let issued = try await TokenIssuer(store: store).issue(user: "alice", role: .user, label: "", expiresIn: nil)
-        let alice = ProctorClient(server: server, token: issued.text)
+        // A client with a connection pool of its own, so that its crowds do not
+        // hold up the shared client that the other tests use meanwhile.
+        let http = HTTPClient(eventLoopGroupProvider: .singleton,
+                              configuration: .init(timeout: .init(connect: .seconds(30), read: .seconds(120))))
+        let alice = ProctorClient(server: server, token: issued.text, http: http)
         _ = try await alice.call(.GET, "/v1/jobs")
         let idle = try Self.threads(of: process.processIdentifier)
 
@@ -103,5 +108,6 @@ import Testing
             let job = try await alice.send(.GET, "/v1/jobs/\(id)").text
             #expect(state == "cancelled", "\(job)")
         }
+        try await http.shutdown()
     }
 }

@@ -1,3 +1,4 @@
+import ProctorCommandLine
 import ArgumentParser
 import ProctorNode
 import Foundation

@@ -1,7 +1,10 @@
+import ProctorCommandLine
 import ArgumentParser
 import ProctorNode
+import ProctorRunCommand
 
-/// The `proctor` command: argument parsing and wiring only.
+/// Every `proctor` command (the small `proctor` binary hands all but `run` to
+/// this one): argument parsing and wiring only.
 @main
 struct Proctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

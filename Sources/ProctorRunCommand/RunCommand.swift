@@ -1,5 +1,5 @@
 import ArgumentParser
-import ProctorNode
+import ProctorCommandLine
 import ProctorSandbox
 
 #if canImport(FoundationEssentials)
@@ -8,9 +8,11 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// `proctor run`: one command in the sandbox, then its report as JSON.
-struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `proctor run`: one command in the sandbox, then its report as JSON. It lives
+/// apart from the service's commands so that the small `proctor` binary runs
+/// it without starting the service's libraries.
+public struct RunCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run one command in the sandbox and print its verdict and metrics as JSON.",
         discussion: """
@@ -40,7 +42,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "JSON file with the same settings; flags override it.") var spec: String?
     @Argument(parsing: .postTerminator, help: "The program and its arguments, after '--'.") var command: [String] = []
 
-    func run() throws {
+    public init() {}
+
+    public func run() throws {
         let sandboxSpec: SandboxSpec
         do {
             sandboxSpec = try makeSpec()

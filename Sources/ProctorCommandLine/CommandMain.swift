@@ -5,13 +5,13 @@ import Glibc
 #endif
 
 extension AsyncParsableCommand {
-    /// Parses the command line and runs the command, exiting 2 for bad usage
-    /// (with a message that says what was wrong) instead of ArgumentParser's 64,
-    /// 0 for help, and the command's own code otherwise. Shared by `proctor`
-    /// and `proctor-worker`.
-    public static func runAsMain() async {
+    /// Parses the command line (or `arguments`) and runs the command, exiting
+    /// 2 for bad usage (with a message that says what was wrong) instead of
+    /// ArgumentParser's 64, 0 for help, and the command's own code otherwise.
+    /// Shared by `proctor`, `proctor-service` and `proctor-worker`.
+    public static func runAsMain(_ arguments: [String]? = nil) async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
             } else {

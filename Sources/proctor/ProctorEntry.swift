@@ -1,0 +1,40 @@
+import ArgumentParser
+import ProctorCommandLine
+import ProctorRunCommand
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `proctor`, the small binary: `proctor run` is handled here with nothing of
+/// the service loaded, so a sandboxed run starts at the cost of the sandbox,
+/// not of the service's libraries; every other command is the full
+/// `proctor-service` beside this binary, executed in this process's place (the
+/// same pid: signals and exit status are the command's own).
+@main
+struct ProctorEntry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "proctor", subcommands: [RunCommand.self])
+
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        guard arguments.first == "run" else { executeService(arguments) }
+        await runAsMain(arguments)
+    }
+
+    /// Replaces this process with `proctor-service` and `arguments`; says what
+    /// is missing when it cannot.
+    static func executeService(_ arguments: [String]) -> Never {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let executable = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let path = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/proctor-service"
+        var argv: [UnsafeMutablePointer<CChar>?] = (["proctor"] + arguments).map { strdup($0) }
+        argv.append(nil)
+        execv(path, argv)
+        writeError("""
+            proctor: cannot start \(path) (\(String(cString: strerror(errno)))): every command but 'proctor run' lives there; \
+            build it with 'swift build' or install it beside proctor
+            """)
+        Glibc.exit(1)
+    }
+}
