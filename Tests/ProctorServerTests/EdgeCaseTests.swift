@@ -52,7 +52,7 @@ import Testing
     @Test func jobsHaveDistinctIdsAndDirectoriesAndUTCTimes() async throws {
         let server = try await TestServer(slots: 0, quotas: Quotas(maxQueued: 100, maxRunning: 4, submissionsPerWindow: 500))
         defer { Task { await server.stop() } }
-        let alice = try await server.client("alice")
+        let alice = try await server.client("alice", patient: true)
         // Thirty submissions at once: id and creation time of each.
         let jobs = try await withThrowingTaskGroup(of: (String, String).self) { group in
             for i in 0..<30 {

@@ -74,7 +74,7 @@ import Testing
     @Test func parallelSubmissionsCannotSlipPastTheQuota() async throws {
         let server = try await TestServer(slots: 0, quotas: Quotas(maxQueued: 5, maxRunning: 1, submissionsPerWindow: 100))
         defer { Task { await server.stop() } }
-        let alice = try await server.client("alice")
+        let alice = try await server.client("alice", patient: true)
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<20 { group.addTask { try await postSubmission(alice).status } }
             return try await group.reduce(into: []) { $0.append($1) }

@@ -71,11 +71,16 @@ final class TestServer: Sendable {
         return Task { try await worker.run() }
     }
 
-    /// A client with a fresh token for `user`.
-    func client(_ user: String, role: Role = .user, expiresIn: Double? = nil) async throws -> ProctorClient {
+    /// A client with a fresh token for `user`. A `patient` one waits up to 30 s
+    /// for a connection (the shared client gives up after 3 s), for tests that
+    /// send many requests at once on a machine the whole suite keeps busy.
+    func client(_ user: String, role: Role = .user, expiresIn: Double? = nil, patient: Bool = false) async throws -> ProctorClient {
         let issued = try await TokenIssuer(store: store).issue(user: user, role: role, label: "test", expiresIn: expiresIn)
-        return ProctorClient(server: url, token: issued.text)
+        return patient ? ProctorClient(server: url, token: issued.text, http: Self.patientHTTP) : ProctorClient(server: url, token: issued.text)
     }
+
+    static let patientHTTP = HTTPClient(eventLoopGroupProvider: .singleton,
+                                        configuration: .init(timeout: .init(connect: .seconds(30), read: .seconds(120))))
 
     func stop() async {
         task.cancel()
