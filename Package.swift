@@ -106,7 +106,7 @@ let package = Package(
         // `proctor`: small; runs `proctor run` itself and hands every other command to `proctor-service`.
         .executableTarget(
             name: "proctor",
-            dependencies: ["ProctorRunCommand", "ProctorCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ProctorRunCommand", "ProctorCommandLine", "ProctorSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Every command: the service, the worker, the admin and client commands (and `run` again, for its help).
         .executableTarget(

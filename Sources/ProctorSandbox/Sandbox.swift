@@ -27,11 +27,17 @@ public struct Sandbox: Sendable {
         /// `PROCTOR_INIT` if set, else `proctor-init` beside the running executable.
         public static func defaultHelperPath() -> String {
             if let fromEnvironment = getenv("PROCTOR_INIT") { return String(cString: fromEnvironment) }
+            return besideExecutable("proctor-init")
+        }
+
+        /// The path of `name` in the running executable's directory (where
+        /// Proctor's binaries are installed together).
+        public static func besideExecutable(_ name: String) -> String {
             var buffer = [CChar](repeating: 0, count: 4096)
             let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
             let executable = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
             let directory = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-            return directory + "/proctor-init"
+            return directory + "/" + name
         }
     }
 

@@ -35,6 +35,10 @@ struct Supervisor: ~Copyable {
         }
         try group.prepare(limits: spec.limits, devices: spec.devices.compactMap(DeviceNumber.init(path:)))
 
+        // Everything init is told is known before it starts, so no error leaves it waiting.
+        let initConfiguration = try InitConfiguration(
+            spec: spec, uid: uid, gid: uid, rootDirectory: sandbox.configuration.stateDirectory + "/root",
+            networkNamespace: spec.network == .none ? try sandbox.networks.path(forSlot: spec.slot) : nil, cgroupProcs: group.procsFiles)
         let streams = try StandardStreams(spec: spec)
         var config = try Pipe(), status = try Pipe(), control = try Pipe()
         let helper = try HelperProcess.spawn(
@@ -44,9 +48,6 @@ struct Supervisor: ~Copyable {
         config.closeRead()
         status.closeWrite()
         control.closeRead()
-        let initConfiguration = try InitConfiguration(
-            spec: spec, uid: uid, gid: uid, rootDirectory: sandbox.configuration.stateDirectory + "/root",
-            networkNamespace: spec.network == .none ? try sandbox.networks.path(forSlot: spec.slot) : nil, cgroupProcs: group.procsFiles)
         _ = writeAll(config.writeEnd, initConfiguration.bytes)
         config.closeWrite()
 

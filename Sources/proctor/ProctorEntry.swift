@@ -1,6 +1,7 @@
 import ArgumentParser
 import ProctorCommandLine
 import ProctorRunCommand
+import ProctorSandbox
 
 #if canImport(Glibc)
 import Glibc
@@ -24,10 +25,7 @@ struct ProctorEntry: AsyncParsableCommand {
     /// Replaces this process with `proctor-service` and `arguments`; says what
     /// is missing when it cannot.
     static func executeService(_ arguments: [String]) -> Never {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        let executable = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-        let path = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/proctor-service"
+        let path = Sandbox.Configuration.besideExecutable("proctor-service")
         var argv: [UnsafeMutablePointer<CChar>?] = (["proctor"] + arguments).map { strdup($0) }
         argv.append(nil)
         execv(path, argv)

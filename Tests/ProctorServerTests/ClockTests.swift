@@ -53,6 +53,19 @@ struct ClockTests {
         (try? String(contentsOfFile: server.directory + "/\(node).log", encoding: .utf8)) ?? ""
     }
 
+    /// How far the node's clock was from ours when it logged a line containing
+    /// `text` (its log lines begin with its wall-clock time): the proof that the
+    /// wrong clock was in effect, so the tests cannot pass with a right one.
+    static func nodeClockOffset(_ node: String, _ server: TestServer, at text: String) -> Double? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
+        guard let line = log(node, server).split(separator: "\n").last(where: { $0.contains(text) }),
+            let stamp = line.split(separator: " ").first, let logged = formatter.date(from: String(stamp))
+        else { return nil }
+        return logged.timeIntervalSinceNow
+    }
+
     /// A job's times, as the API gives them.
     static func times(_ job: [String: Any]) -> [Date] {
         let parser = ISO8601DateFormatter()
@@ -84,6 +97,9 @@ struct ClockTests {
         #expect(["created_at", "started_at", "finished_at"].allSatisfy { (job[$0] as? String)?.hasSuffix("Z") == true })
         let realTime = try #require((job["solution"] as? [String: Any]).flatMap { $0["metrics"] as? [String: Any] }?["real_time"] as? Double)
         #expect(realTime >= 0.9 && realTime < 30)
+        let nodeOffset = try #require(Self.nodeClockOffset("skewed", server, at: "job finished"), "\(Self.log("skewed", server))")
+        let expected: Double = offset == "+3h" ? 3 * 3600 : -3 * 3600
+        #expect(abs(nodeOffset - expected) < 60, "the node's clock was \(nodeOffset) s off")
     }
 
     /// An NTP step of an hour back, and a leap second (the same second twice).
@@ -107,6 +123,11 @@ struct ClockTests {
         let realTime = try #require(metrics["real_time"] as? Double)
         #expect(realTime >= 2.9 && realTime < 30, "measured \(realTime) s for a three-second sleep")
         #expect((metrics["idleness_time"] as? Double ?? -1) >= 0)
+        // An hour's step shows in the node's log (a second's is below the log's resolution).
+        if step == "-3600" {
+            let offset = try #require(Self.nodeClockOffset("stepped", server, at: "job finished"), "\(Self.log("stepped", server))")
+            #expect(abs(offset + 3600) < 60, "the node's clock was \(offset) s off when the job finished")
+        }
     }
 
     @Test(.enabled(if: ScaleOutTests.postgres != nil || ProcessInfo.processInfo.environment["CI"] != nil,

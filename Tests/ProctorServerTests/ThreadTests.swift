@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import ProctorClient
 import ProctorCore
@@ -57,11 +56,9 @@ import Testing
         try #require(ready)
         let store = try await JobStore(sqlitePath: directory + "/data/proctor.sqlite")
         let issued = try await TokenIssuer(store: store).issue(user: "alice", role: .user, label: "", expiresIn: nil)
-        // A client with a connection pool of its own, so that its crowds do not
-        // hold up the shared client that the other tests use meanwhile.
-        let http = HTTPClient(eventLoopGroupProvider: .singleton,
-                              configuration: .init(timeout: .init(connect: .seconds(30), read: .seconds(120))))
-        let alice = ProctorClient(server: server, token: issued.text, http: http)
+        // The patient client, whose pool is not the one most tests share: its crowds
+        // neither time out waiting for a connection nor hold up the other tests.
+        let alice = ProctorClient(server: server, token: issued.text, http: TestServer.patientHTTP)
         _ = try await alice.call(.GET, "/v1/jobs")
         let idle = try Self.threads(of: process.processIdentifier)
 
@@ -108,6 +105,5 @@ import Testing
             let job = try await alice.send(.GET, "/v1/jobs/\(id)").text
             #expect(state == "cancelled", "\(job)")
         }
-        try await http.shutdown()
     }
 }
