@@ -56,14 +56,20 @@ struct ClockTests {
     /// How far the node's clock was from ours when it logged a line containing
     /// `text` (its log lines begin with its wall-clock time): the proof that the
     /// wrong clock was in effect, so the tests cannot pass with a right one.
-    static func nodeClockOffset(_ node: String, _ server: TestServer, at text: String) -> Double? {
+    static func nodeClockOffset(_ node: String, _ server: TestServer, at text: String) async throws -> Double? {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
-        guard let line = log(node, server).split(separator: "\n").last(where: { $0.contains(text) }),
-            let stamp = line.split(separator: " ").first, let logged = formatter.date(from: String(stamp))
-        else { return nil }
-        return logged.timeIntervalSinceNow
+        // The node may log the line a moment after the service recorded the job's end.
+        for _ in 0..<100 {
+            if let line = log(node, server).split(separator: "\n").last(where: { $0.contains(text) }),
+                let stamp = line.split(separator: " ").first, let logged = formatter.date(from: String(stamp))
+            {
+                return logged.timeIntervalSinceNow
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
     }
 
     /// A job's times, as the API gives them.
@@ -97,7 +103,7 @@ struct ClockTests {
         #expect(["created_at", "started_at", "finished_at"].allSatisfy { (job[$0] as? String)?.hasSuffix("Z") == true })
         let realTime = try #require((job["solution"] as? [String: Any]).flatMap { $0["metrics"] as? [String: Any] }?["real_time"] as? Double)
         #expect(realTime >= 0.9 && realTime < 30)
-        let nodeOffset = try #require(Self.nodeClockOffset("skewed", server, at: "job finished"), "\(Self.log("skewed", server))")
+        let nodeOffset = try #require(try await Self.nodeClockOffset("skewed", server, at: "job finished"), "\(Self.log("skewed", server))")
         let expected: Double = offset == "+3h" ? 3 * 3600 : -3 * 3600
         #expect(abs(nodeOffset - expected) < 60, "the node's clock was \(nodeOffset) s off")
     }
@@ -125,7 +131,7 @@ struct ClockTests {
         #expect((metrics["idleness_time"] as? Double ?? -1) >= 0)
         // An hour's step shows in the node's log (a second's is below the log's resolution).
         if step == "-3600" {
-            let offset = try #require(Self.nodeClockOffset("stepped", server, at: "job finished"), "\(Self.log("stepped", server))")
+            let offset = try #require(try await Self.nodeClockOffset("stepped", server, at: "job finished"), "\(Self.log("stepped", server))")
             #expect(abs(offset + 3600) < 60, "the node's clock was \(offset) s off when the job finished")
         }
     }
