@@ -59,6 +59,9 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
     public var minComputeCapability: String?
     /// SHA-256 (hex) of every data file, by path relative to the directory.
     public var files: [String: String]
+    /// The competition's own software (``EnvironmentDeclaration``); `nil` runs
+    /// both stages on the node's system.
+    public var environment: EnvironmentDeclaration?
     /// Who may read the grade stage's stdout and stderr. The grader reads the
     /// private answers, so by default only admins may; `public` shows them to
     /// the submitter too.
@@ -101,7 +104,7 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
         case acceptedFiles = "accepted_files", outputFile = "output_file", maxOutputBytes = "max_output_bytes"
         case gradeLimits = "grade_limits", defaultExpectedTime = "default_expected_time"
         case maxExpectedTime = "max_expected_time", nodeLabels = "node_labels", gradeLogs = "grade_logs"
-        case minComputeCapability = "min_compute_capability"
+        case minComputeCapability = "min_compute_capability", environment
     }
 
     /// The `expected_time` a submission may give, in seconds: from 1 up to
@@ -140,6 +143,7 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
                 problems.append("files: the checksum of '\(path)' must be 64 lower-case hex digits (SHA-256)")
             }
         }
+        if let environment { problems += environment.problems() }
         if let d = defaultExpectedTime, let m = maxExpectedTime, d > m {
             problems.append("default_expected_time must not exceed max_expected_time")
         }

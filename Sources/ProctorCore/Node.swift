@@ -20,6 +20,9 @@ public struct Node: Codable, Sendable, Equatable {
     /// The competitions the node asked for jobs of, when it last did: those
     /// it has (data verified) and can run (labels, GPUs).
     public var competitions: Set<String> = []
+    /// The state of each competition's environment on the node, by
+    /// competition id (competitions that bring their own software only).
+    public var environments: [String: EnvironmentStatus] = [:]
     /// Infrastructure failures in a row on this node; past a bound it is taken
     /// out of rotation (drained) and reported.
     public var infrastructureFailures: Int = 0

@@ -25,6 +25,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between lease renewals.") var heartbeat = 10.0
     @Option(name: .customLong("label"), help: "KEY=VALUE describing this node (repeatable).") var labels: [String] = []
     @Option(help: "NVML library (default: the driver's libnvidia-ml.so.1, if any).") var nvml = NVML.defaultPath
+    @OptionGroup var environmentOptions: EnvironmentOptions
 
     public func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -37,6 +38,7 @@ public struct WorkerCommand: AsyncParsableCommand {
             guard parts.count == 2 else { throw ValidationError("--label takes KEY=VALUE, not '\(label)'") }
             parsedLabels[parts[0]] = parts[1]
         }
+        let environments = try environmentOptions.settings(wheelhouse: environmentOptions.wheelhouse, cache: environmentOptions.environmentCache)
         let logger = Logger(label: "proctor.worker")
         let workDir = absolutePath(self.workDir)
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
@@ -61,7 +63,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         let worker = Worker(
             broker: broker, catalog: catalog, sandbox: try Sandbox(),
             configuration: WorkerConfiguration(id: "remote", slots: slots, dataDirectory: workDir, heartbeat: heartbeat, firstSlot: firstSlot,
-                                               keepsJobFiles: false),
+                                               keepsJobFiles: false, environments: environments),
             capacity: capacity, gpus: gpus,
             logger: logger)
         for competition in catalog.all where competition.isEnabled {

@@ -44,9 +44,11 @@ struct MountPlan {
 
     func steps(for spec: SandboxSpec) -> [MountStep] {
         var steps: [MountStep] = []
-        for path in Self.systemPaths { steps += hostEntry(path) }
+        // The system comes from the host, or from the spec's own tree.
+        let system = spec.rootfs ?? ""
+        for path in Self.systemPaths { steps += hostEntry(system + path, at: path) }
         steps.append(.directory("/etc", mode: 0o755))
-        for name in Self.etcEntries { steps += hostEntry("/etc/" + name) }
+        for name in Self.etcEntries { steps += hostEntry(system + "/etc/" + name, at: "/etc/" + name) }
         steps.append(.file("/etc/passwd", mode: 0o644, contents: """
             root:x:0:0:root:/root:/bin/sh
             proctor:x:\(uid):\(gid):proctor:/workspace:/bin/sh
@@ -72,16 +74,19 @@ struct MountPlan {
         steps.append(.tmpfs("/dev/shm", options: "size=\(disk),nr_inodes=\(inodes),mode=1777"))
         steps.append(.tmpfs("/tmp", options: "size=\(disk),nr_inodes=\(inodes),mode=1777"))
         steps.append(.tmpfs("/workspace", options: "size=\(disk),nr_inodes=\(inodes),mode=0755,uid=\(uid),gid=\(gid)"))
+        for path in spec.scratch {
+            steps.append(.tmpfs(path, options: "size=\(disk),nr_inodes=\(inodes),mode=0755,uid=\(uid),gid=\(gid)"))
+        }
         for bind in spec.binds {
             steps.append(.bind(source: bind.source, destination: bind.destination, writable: bind.writable))
         }
         return steps
     }
 
-    private func hostEntry(_ path: String) -> [MountStep] {
-        let found = inspect(path)
+    private func hostEntry(_ source: String, at path: String) -> [MountStep] {
+        let found = inspect(source)
         guard found.exists else { return [] }
         if let target = found.linkTarget { return [.symlink(target: target, path: path)] }
-        return [.bind(source: path, destination: path, writable: false)]
+        return [.bind(source: source, destination: path, writable: false)]
     }
 }

@@ -46,6 +46,25 @@ enum SandboxPath {
         }
     }
 
+    /// A system tree must be a clean absolute path to a directory holding `usr/`.
+    static func validateRootfs(_ path: String) throws {
+        guard isClean(path), path != "/" else {
+            throw SandboxError.invalidSpec("rootfs '\(path)' must be a clean absolute path (no '..', no trailing '/')")
+        }
+        try requireDirectory(path, option: "rootfs")
+        var st = stat()
+        guard stat(path + "/usr", &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw SandboxError.invalidSpec("rootfs '\(path)' holds no usr/ directory; give an unpacked distribution tree or OCI image")
+        }
+    }
+
+    /// A scratch directory may not cover the sandbox's own machinery.
+    static func validateScratch(_ path: String) throws {
+        guard isClean(path), !reserved.contains(path), !path.hasPrefix("/proc/"), !path.hasPrefix("/dev/") else {
+            throw SandboxError.invalidSpec("scratch directory '\(path)' must be a clean absolute path outside /proc, /dev, /tmp, /workspace and /etc")
+        }
+    }
+
     static func requireDirectory(_ path: String, option: String) throws {
         var st = stat()
         guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {

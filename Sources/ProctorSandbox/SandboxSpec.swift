@@ -21,12 +21,21 @@ public struct SandboxSpec: Codable, Sendable, Equatable {
     public var slot: Int
     /// Host device nodes (such as `/dev/nvidia0`) made available read-write.
     public var devices: [String]
+    /// A host directory holding another system (a distribution tree, an
+    /// unpacked OCI image) whose `/usr`, `/bin`, `/lib*` and safe part of
+    /// `/etc` the run sees instead of the host's; `nil` for the host's own.
+    public var rootfs: String?
+    /// Extra private tmpfs directories (such as `/env` for an environment
+    /// build), each as large as the disk limit and owned by the run's user.
+    public var scratch: [String]
 
     public init(
         command: [String], limits: Limits = Limits(), workspace: String? = nil, binds: [BindMount] = [],
         network: NetworkMode = .none, environment: [String] = [], stdin: String? = nil,
-        stdout: String? = nil, stderr: String? = nil, slot: Int = 0, devices: [String] = []
+        stdout: String? = nil, stderr: String? = nil, slot: Int = 0, devices: [String] = [], rootfs: String? = nil, scratch: [String] = []
     ) {
+        self.rootfs = rootfs
+        self.scratch = scratch
         self.command = command
         self.limits = limits
         self.workspace = workspace
@@ -41,7 +50,7 @@ public struct SandboxSpec: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case command, limits, workspace, binds, network, environment = "env", stdin, stdout, stderr, slot, devices
+        case command, limits, workspace, binds, network, environment = "env", stdin, stdout, stderr, slot, devices, rootfs, scratch
     }
 
     public init(from decoder: any Decoder) throws {
@@ -57,7 +66,9 @@ public struct SandboxSpec: Codable, Sendable, Equatable {
             stdout: try c.decodeIfPresent(String.self, forKey: .stdout),
             stderr: try c.decodeIfPresent(String.self, forKey: .stderr),
             slot: try c.decodeIfPresent(Int.self, forKey: .slot) ?? 0,
-            devices: try c.decodeIfPresent([String].self, forKey: .devices) ?? [])
+            devices: try c.decodeIfPresent([String].self, forKey: .devices) ?? [],
+            rootfs: try c.decodeIfPresent(String.self, forKey: .rootfs),
+            scratch: try c.decodeIfPresent([String].self, forKey: .scratch) ?? [])
     }
 
     /// The largest slot number accepted; slots map to uids, so the pool is bounded.
@@ -89,6 +100,9 @@ public struct SandboxSpec: Codable, Sendable, Equatable {
         }
         for bind in binds { try SandboxPath.validateBind(bind) }
         for device in devices { try SandboxPath.validateDevice(device) }
+        if let rootfs { try SandboxPath.validateRootfs(rootfs) }
+        guard scratch.count <= 8 else { throw SandboxError.invalidSpec("at most 8 scratch directories") }
+        for path in scratch { try SandboxPath.validateScratch(path) }
         if let workspace { try SandboxPath.requireDirectory(workspace, option: "--workspace") }
         if let stdin { try SandboxPath.requireReadableFile(stdin, option: "--stdin") }
     }

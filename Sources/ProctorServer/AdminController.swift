@@ -35,8 +35,10 @@ struct AdminController {
         var infrastructureFailures: Int
         /// Competitions this node does not take, with why (their grader fails here).
         var excludedCompetitions: [String: String]
+        /// Where each competition's own environment stands there.
+        var environments: [String: EnvironmentStatus]
         enum CodingKeys: String, CodingKey {
-            case name, status, slots, labels, version, lastSeen = "last_seen", infrastructureFailures = "infrastructure_failures"
+            case name, status, slots, labels, version, environments, lastSeen = "last_seen", infrastructureFailures = "infrastructure_failures"
             case excludedCompetitions = "excluded_competitions"
         }
     }
@@ -44,7 +46,8 @@ struct AdminController {
     func resource(_ node: Node, graders: GraderHealth) -> NodeResource {
         NodeResource(name: node.name, status: node.status(at: Date(), timeout: state.configuration.leaseSeconds * 2),
                      slots: node.slots, labels: node.labels, version: node.version, lastSeen: node.lastSeen,
-                     infrastructureFailures: node.infrastructureFailures, excludedCompetitions: graders.excluded(for: node.name))
+                     infrastructureFailures: node.infrastructureFailures, excludedCompetitions: graders.excluded(for: node.name),
+                     environments: node.environments)
     }
 
     @Sendable func nodes(_ request: Request, context: ProctorRequestContext) async throws -> Response {

@@ -21,14 +21,22 @@ struct CompetitionsController {
         var maxExpectedTime: Double?
         var enabled: Bool
         var disabledReason: String?
+        /// The software it brings, in words (`python 3.11 (environment/requirements.txt)`).
+        var environment: String?
+        /// Where that environment stands on each node, by node name.
+        var environments: [String: EnvironmentStatus]?
         enum CodingKeys: String, CodingKey {
-            case id, version, title, description, gpus, enabled
+            case id, version, title, description, gpus, enabled, environment, environments
             case acceptedFiles = "accepted_files", outputFile = "output_file", maxExpectedTime = "max_expected_time"
             case disabledReason = "disabled_reason"
         }
 
         /// A competition as loaded, disabled by the service when its grader fails everywhere (`disabled`).
-        init(_ c: Competition, disabled: String? = nil) {
+        init(_ c: Competition, disabled: String? = nil, environments: [String: EnvironmentStatus]? = nil) {
+            if let declared = c.manifest.environment {
+                environment = declared.python.map { "python \($0) (\(declared.requirements ?? ""))" } ?? declared.rootfs.map { "rootfs \($0)" }
+                self.environments = declared.python == nil ? nil : environments ?? [:]
+            }
             id = c.id
             version = c.version
             title = c.manifest.title
@@ -53,7 +61,8 @@ struct CompetitionsController {
         guard Identifier.isCompetitionID(id),
             let competition = state.catalog.current(id) ?? state.catalog.all.first(where: { $0.id == id })
         else { throw Problem(.notFound, slug: "unknown-competition", title: "Unknown competition", detail: "there is no competition '\(id.prefix(64))'") }
-        return try JSONResponse.make(CompetitionResource(competition, disabled: try await state.graderHealth().disabledCompetitions()[id]))
+        return try JSONResponse.make(CompetitionResource(competition, disabled: try await state.graderHealth().disabledCompetitions()[id],
+                                                         environments: try await state.environmentStatuses()[id]))
     }
 
     struct QueueResource: Encodable {

@@ -60,7 +60,8 @@ public struct ProctorServer: Sendable {
                 catalog: catalog, sandbox: sandbox,
                 configuration: WorkerConfiguration(
                     id: configuration.localWorkerID, slots: configuration.localSlots, dataDirectory: configuration.dataDirectory,
-                    leaseSeconds: configuration.leaseSeconds, heartbeat: configuration.leaseSeconds / 3, firstSlot: firstSlot),
+                    leaseSeconds: configuration.leaseSeconds, heartbeat: configuration.leaseSeconds / 3, firstSlot: firstSlot,
+                    environments: configuration.environments),
                 capacity: capacity, gpus: gpus, logger: logger)
         } else {
             worker = nil

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import ProctorStore
+import ProctorWorker
 
 /// Per-user quotas: refused with 429 and when to retry.
 public struct Quotas: Sendable {
@@ -35,6 +36,8 @@ public struct ServerConfiguration: Sendable {
     public var historyRetention: TimeInterval
     /// Slots of the local worker (0: no local worker).
     public var localSlots: Int
+    /// How the local worker builds and caches competitions' environments.
+    public var environments = EnvironmentSettings()
     /// A job's lease lasts this long unless its worker renews it; remote
     /// workers renew every third of it.
     public var leaseSeconds: Double

@@ -24,17 +24,20 @@ struct ServiceState: Sendable {
     }
     let configuration: ServerConfiguration
 
-    /// Whether some worker can run jobs of `competitionID` now: the local
-    /// worker, or a remote node seen lately that asked for its jobs.
-    /// A node whose grader fails for the competition does not count (``GraderHealth``).
+    /// Whether some worker can run jobs of `competitionID` now, or will once
+    /// it has built the competition's environment: the local worker, or a
+    /// remote node seen lately that asked for its jobs. A node whose grader
+    /// fails for the competition does not count (``GraderHealth``).
     func canRun(competitionID: String) async throws -> Bool {
         let graders = try await graderHealth()
-        if let worker, await worker.runnable.contains(competitionID), graders.excluded(for: configuration.localWorkerID)[competitionID] == nil {
-            return true
+        if let worker, graders.excluded(for: configuration.localWorkerID)[competitionID] == nil {
+            if worker.runnable.contains(competitionID) { return true }
+            if await worker.building.contains(competitionID) { return true }
         }
         let now = Date()
         return try await store.nodes().contains { node in
-            node.status(at: now, timeout: configuration.leaseSeconds * 2) == "active" && node.competitions.contains(competitionID)
+            node.status(at: now, timeout: configuration.leaseSeconds * 2) == "active"
+                && (node.competitions.contains(competitionID) || node.environments[competitionID]?.state == .building)
                 && graders.excluded(for: node.name)[competitionID] == nil
         }
     }
@@ -63,7 +66,26 @@ struct ServiceState: Sendable {
     /// or by the service because its grader fails everywhere.
     func competitionResources() async throws -> [CompetitionsController.CompetitionResource] {
         let disabled = try await graderHealth().disabledCompetitions()
-        return catalog.all.map { CompetitionsController.CompetitionResource($0, disabled: disabled[$0.id]) }
+        let environments = try await environmentStatuses()
+        return catalog.all.map { competition in
+            CompetitionsController.CompetitionResource(competition, disabled: disabled[competition.id], environments: environments[competition.id])
+        }
+    }
+
+    /// Where each competition's environment stands on each node that is not
+    /// offline (the local worker included), by competition id then node name.
+    func environmentStatuses() async throws -> [String: [String: EnvironmentStatus]] {
+        var byCompetition: [String: [String: EnvironmentStatus]] = [:]
+        let now = Date()
+        for node in try await store.nodes() where node.status(at: now, timeout: configuration.leaseSeconds * 2) != "offline" {
+            for (competition, status) in node.environments { byCompetition[competition, default: [:]][node.name] = status }
+        }
+        if let worker {
+            for (competition, status) in await worker.environmentStatuses() {
+                byCompetition[competition, default: [:]][configuration.localWorkerID] = status
+            }
+        }
+        return byCompetition
     }
 
     /// Queue shapes remembered for a quarter of a second (shared by every

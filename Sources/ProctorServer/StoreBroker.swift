@@ -22,8 +22,11 @@ public struct StoreBroker: JobBroker {
         self.maxAttempts = maxAttempts
     }
 
-    /// Competitions whose grader fails here (or everywhere) are left out (``GraderHealth``).
-    public func claim(competitions: Set<String>, freeSlots: Int, maxExpectedTime: Double?) async throws -> Job? {
+    /// Competitions whose grader fails here (or everywhere) are left out
+    /// (``GraderHealth``). The environments' states are not stored: the
+    /// service asks its own worker for them.
+    public func claim(competitions: Set<String>, environments: [String: EnvironmentStatus], freeSlots: Int,
+                      maxExpectedTime: Double?) async throws -> Job? {
         let now = Date()
         let excluded = try await store.graderHealth().excluded(for: worker)
         return try await store.claim(worker: worker, competitions: competitions.subtracting(excluded.keys), maxRunningPerUser: maxRunningPerUser,

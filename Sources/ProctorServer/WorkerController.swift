@@ -43,7 +43,9 @@ struct WorkerController {
         guard let body = try? await request.decode(as: LeaseRequest.self, context: context), (0...256).contains(body.slots),
             body.competitions.count <= 1000, body.competitions.allSatisfy(Identifier.isCompetitionID),
             body.maxExpectedTime.map({ $0.isFinite && $0 >= 0 }) ?? true, body.waitSeconds.map({ $0.isFinite && $0 >= 0 }) ?? true,
-            body.protocolVersion.map({ (0...1_000_000).contains($0) }) ?? true
+            body.protocolVersion.map({ (0...1_000_000).contains($0) }) ?? true,
+            (body.environments ?? [:]).count <= 1000, (body.environments ?? [:]).keys.allSatisfy(Identifier.isCompetitionID),
+            (body.environments ?? [:]).values.allSatisfy({ ($0.reason?.utf8.count ?? 0) <= 4096 })
         else { throw Problem.badRequest("send JSON {\"slots\": N, \"competitions\": [ids], \"labels\": {}, \"version\": \"…\"}") }
         let spoken = body.protocolVersion ?? 1
         guard WorkerProtocol.accepted.contains(spoken) else {
@@ -55,7 +57,8 @@ struct WorkerController {
         }
         let holder = try Self.owner(node: node, instance: body.instance)
         let registered = try await state.store.touchNode(name: node, slots: body.slots, labels: body.labels ?? [:],
-                                                         version: body.version ?? "", competitions: body.competitions, at: Date())
+                                                         version: body.version ?? "", competitions: body.competitions,
+                                                         environments: body.environments ?? [:], at: Date())
         let deadline = ContinuousClock.now + .milliseconds(Int(min(body.waitSeconds ?? 0, state.configuration.longPollSeconds) * 1000))
         guard registered.state == .active else { return Response(status: .noContent) }
         // Competitions whose grader fails on this node (or everywhere) are not handed to it.

@@ -5,13 +5,15 @@ extension JobStore {
     /// Records a node's contact (registering it the first time) and returns it,
     /// with the state an admin set.
     public func touchNode(name: String, slots: Int, labels: [String: String], version: String, competitions: [String] = [],
-                          at: Date) async throws -> Node {
+                          environments: [String: EnvironmentStatus] = [:], at: Date) async throws -> Node {
         let encoded = try JSONColumn.encode(labels) ?? "{}", served = try JSONColumn.encode(competitions.sorted()) ?? "[]"
+        let built = try JSONColumn.encode(environments) ?? "{}"
         guard let row = try await database.write("""
-            INSERT INTO nodes (name, slots, labels, version, last_seen, competitions)
-            VALUES (\(name), \(slots), \(encoded), \(version), \(at), \(served))
+            INSERT INTO nodes (name, slots, labels, version, last_seen, competitions, environments)
+            VALUES (\(name), \(slots), \(encoded), \(version), \(at), \(served), \(built))
             ON CONFLICT (name) DO UPDATE SET slots = excluded.slots, labels = excluded.labels,
-                version = excluded.version, last_seen = excluded.last_seen, competitions = excluded.competitions
+                version = excluded.version, last_seen = excluded.last_seen, competitions = excluded.competitions,
+                environments = excluded.environments
             RETURNING *
             """).first else { throw StoreError.conflict("node \(name) was not recorded") }
         return try Node(row: row)

@@ -73,6 +73,7 @@ enum Schema {
                     at \(raw: real) NOT NULL, PRIMARY KEY (node, competition_id))
                 """,
             ]),
+            Migration(version: 10, statements: ["ALTER TABLE nodes ADD COLUMN environments TEXT NOT NULL DEFAULT '{}'"]),
         ]
     }
 

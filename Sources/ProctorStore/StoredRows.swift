@@ -65,6 +65,7 @@ extension Node {
         infrastructureFailureUsers = Node.failureUsers(fromColumn: try row.value("infra_failure_users"))
         nodeFaults = try row.value("infra_node_faults")
         competitions = Set(JSONColumn.decode([String].self, try row.value("competitions")) ?? [])
+        environments = JSONColumn.decode([String: EnvironmentStatus].self, try row.value("environments")) ?? [:]
     }
 }
 

@@ -1,3 +1,5 @@
+import ProctorCore
+
 /// The version of this worker protocol. A change that an older peer would
 /// misread raises it; the server names the versions it speaks when it refuses
 /// a worker (see ``WorkerProtocol/accepted``).
@@ -23,10 +25,14 @@ public struct LeaseRequest: Codable, Sendable, Equatable {
     /// This worker process among the processes sharing the node's token
     /// (also sent as the `Proctor-Worker-Instance` header on every job call).
     public var instance: String?
+    /// The state of each competition's own environment on the node
+    /// (building, ready, failed with the reason), for operators to see.
+    public var environments: [String: EnvironmentStatus]?
 
     public init(slots: Int, competitions: [String], labels: [String: String]? = nil, version: String? = nil,
                 waitSeconds: Double? = nil, maxExpectedTime: Double? = nil, instance: String? = nil,
-                protocolVersion: Int? = WorkerProtocol.current) {
+                environments: [String: EnvironmentStatus]? = nil, protocolVersion: Int? = WorkerProtocol.current) {
+        self.environments = environments
         self.protocolVersion = protocolVersion
         self.instance = instance
         self.slots = slots
@@ -38,7 +44,7 @@ public struct LeaseRequest: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case slots, competitions, labels, version, instance, waitSeconds = "wait_seconds", maxExpectedTime = "max_expected_time"
+        case slots, competitions, labels, version, instance, environments, waitSeconds = "wait_seconds", maxExpectedTime = "max_expected_time"
         case protocolVersion = "protocol"
     }
 }

@@ -10,6 +10,11 @@ public struct Competition: Sendable {
     public var directory: String
     /// `nil` when the competition takes jobs; otherwise why it does not.
     public var disabledReason: String?
+    /// The Python environment both stages run in, if the competition brings one.
+    public var recipe: EnvironmentRecipe?
+    /// The system tree (an absolute path) both stages see instead of the
+    /// host's, if the competition brings one.
+    public var rootfs: String?
     /// Size and modification time of each data file when its checksum was verified.
     var verifiedStamps: [String: FileStamp]
 

@@ -97,6 +97,22 @@ public final class CompetitionCatalog: Sendable {
             }
             competition.verifiedStamps[relative] = FileStamp(path: path)
         }
+        if competition.isEnabled, let declared = manifest.environment {
+            if let python = declared.python, let requirements = declared.requirements {
+                switch EnvironmentRecipe.load(python: python, requirementsPath: directory + "/" + requirements) {
+                case .success(let recipe): competition.recipe = recipe
+                case .failure(let problem): competition.disabledReason = "\(manifestPath): \(problem)"
+                }
+            } else if let rootfs = declared.rootfs {
+                let path = directory + "/" + (rootfs.hasSuffix("/") ? String(rootfs.dropLast()) : rootfs)
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path + "/usr", isDirectory: &isDirectory), isDirectory.boolValue {
+                    competition.rootfs = path
+                } else {
+                    competition.disabledReason = "\(manifestPath): environment.rootfs \(rootfs) holds no usr/ directory; unpack a distribution tree or an OCI image there"
+                }
+            }
+        }
         return competition
     }
 

@@ -35,9 +35,11 @@ public struct HTTPBroker: JobBroker {
         self.reportPatience = reportPatience
     }
 
-    public func claim(competitions: Set<String>, freeSlots: Int, maxExpectedTime: Double?) async throws -> Job? {
+    public func claim(competitions: Set<String>, environments: [String: EnvironmentStatus] = [:], freeSlots: Int,
+                      maxExpectedTime: Double?) async throws -> Job? {
         let request = LeaseRequest(slots: slots, competitions: competitions.sorted(), labels: await labels(), version: version,
-                                   waitSeconds: waitSeconds, maxExpectedTime: maxExpectedTime, instance: instance)
+                                   waitSeconds: waitSeconds, maxExpectedTime: maxExpectedTime, instance: instance,
+                                   environments: environments.isEmpty ? nil : environments)
         let response = try await client.send(.POST, "/v1/worker/lease", body: try JSONEncoder().encode(request), contentType: "application/json")
         switch response.status {
         case 204: return nil

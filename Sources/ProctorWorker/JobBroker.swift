@@ -13,7 +13,9 @@ public struct LeaseRenewal: Sendable {
 public protocol JobBroker: Sendable {
     /// The next job for this worker, or `nil` when there is none (or it is
     /// draining); with `maxExpectedTime`, only a job expected to be that short.
-    func claim(competitions: Set<String>, freeSlots: Int, maxExpectedTime: Double?) async throws -> Job?
+    /// `environments` says where this node's competition environments stand, for operators.
+    func claim(competitions: Set<String>, environments: [String: EnvironmentStatus], freeSlots: Int,
+               maxExpectedTime: Double?) async throws -> Job?
     /// Extends the lease; `nil` when the worker no longer holds the job.
     func renew(_ job: Job) async throws -> LeaseRenewal?
     /// Sends an update; false when it was refused (the lease was lost).

@@ -12,7 +12,8 @@ struct JobRunner {
     let logger: Logger
 
     /// Runs `job` in `slot` (on `gpus`, watched by `warden`) and returns the terminal update to report.
-    func run(_ job: Job, competition: Competition, slot: Int, gpus: [GPU] = [], warden: (any ResourceMonitor)? = nil) async -> JobUpdate {
+    func run(_ job: Job, competition: Competition, slot: Int, gpus: [GPU] = [], warden: (any ResourceMonitor)? = nil,
+             environment: String? = nil) async -> JobUpdate {
         let paths = JobPaths(dataDirectory: dataDirectory, jobID: job.id)
         do {
             try prepare(paths: paths, job: job)
@@ -24,7 +25,7 @@ struct JobRunner {
         // Stage 1: the solution.
         let solution: RunReport
         do {
-            solution = try await sandbox.run(StageSpec.solution(job: job, competition: competition, paths: paths, slot: slot, gpus: gpus), monitor: warden)
+            solution = try await sandbox.run(StageSpec.solution(job: job, competition: competition, paths: paths, slot: slot, gpus: gpus, environment: environment), monitor: warden)
         } catch is CancellationError {
             return JobUpdate(state: .cancelled, reason: "cancelled while running", error: JobError(.cancelled, "cancelled while the solution ran"))
         } catch {
@@ -55,7 +56,7 @@ struct JobRunner {
         // Stage 2: the grader.
         let grade: RunReport
         do {
-            grade = try await sandbox.run(StageSpec.grade(job: job, competition: competition, paths: paths, slot: slot))
+            grade = try await sandbox.run(StageSpec.grade(job: job, competition: competition, paths: paths, slot: slot, environment: environment))
         } catch is CancellationError {
             return JobUpdate(state: .cancelled, reason: "cancelled while grading", solutionReport: solutionJSON,
                              error: JobError(.cancelled, "cancelled while grading"))

@@ -21,7 +21,8 @@ enum StageSpec {
     }
 
     /// The solution sees its workspace and the public data, never the answers.
-    static func solution(job: Job, competition: Competition, paths: JobPaths, slot: Int, gpus: [GPU] = []) -> SandboxSpec {
+    static func solution(job: Job, competition: Competition, paths: JobPaths, slot: Int, gpus: [GPU] = [],
+                         environment: String? = nil) -> SandboxSpec {
         var spec = SandboxSpec(command: competition.manifest.run, slot: slot)
         spec.limits = limits(competition.manifest.limits)
         if let expected = job.expectedTime {
@@ -45,12 +46,13 @@ enum StageSpec {
             let uuids = gpus.map(\.uuid).joined(separator: ",")
             spec.environment += ["CUDA_VISIBLE_DEVICES=\(uuids)", "NVIDIA_VISIBLE_DEVICES=\(uuids)"]
         }
+        use(competition, environment: environment, in: &spec)
         return spec
     }
 
     /// The grader sees the private answers and a copy of the output file, never
     /// the solution's workspace.
-    static func grade(job: Job, competition: Competition, paths: JobPaths, slot: Int) -> SandboxSpec {
+    static func grade(job: Job, competition: Competition, paths: JobPaths, slot: Int, environment: String? = nil) -> SandboxSpec {
         var spec = SandboxSpec(command: competition.manifest.grade, slot: slot)
         spec.limits = limits(competition.manifest.gradeLimits)
         spec.workspace = paths.gradeWorkspace
@@ -58,7 +60,18 @@ enum StageSpec {
         spec.stdout = paths.log(stage: "grade", stream: "stdout")
         spec.stderr = paths.log(stage: "grade", stream: "stderr")
         spec.environment = ["PROCTOR_SUBMISSION=/workspace/\(competition.manifest.outputFile)"]
+        use(competition, environment: environment, in: &spec)
         return spec
+    }
+
+    /// The competition's own software: its Python environment read-only at
+    /// `/env`, first in `PATH` (so `python3` is the environment's), or its
+    /// system tree in place of the host's. Nothing is copied.
+    static func use(_ competition: Competition, environment: String?, in spec: inout SandboxSpec) {
+        spec.rootfs = competition.rootfs
+        guard let environment else { return }
+        spec.binds.append(BindMount(source: environment, destination: "/env"))
+        spec.environment += ["VIRTUAL_ENV=/env", "PATH=/env/bin:/usr/local/bin:/usr/bin:/bin"]
     }
 
     private static func existing(_ pairs: [(String, String)]) -> [BindMount] {

@@ -22,9 +22,13 @@ public struct WorkerConfiguration: Sendable {
     /// the worker inside `proctor serve` (they are the service's), no for a
     /// remote node (the service has the logs and results).
     public var keepsJobFiles: Bool
+    /// How competitions' environments are built and cached (in `dataDirectory/environments`).
+    public var environments: EnvironmentSettings
 
     public init(id: String, slots: Int, dataDirectory: String, leaseSeconds: Double = 30, heartbeat: Double = 5,
-                firstSlot: Int = 0, shortLaneSeconds: Double? = 60, keepsJobFiles: Bool = true) {
+                firstSlot: Int = 0, shortLaneSeconds: Double? = 60, keepsJobFiles: Bool = true,
+                environments: EnvironmentSettings = EnvironmentSettings()) {
+        self.environments = environments
         self.shortLaneSeconds = shortLaneSeconds
         self.keepsJobFiles = keepsJobFiles
         self.id = id
@@ -50,6 +54,8 @@ public final class Worker: Service, Sendable {
     /// The node's GPUs, if it has any.
     let gpus: GPUAllocator?
     let logger: Logger
+    /// The competitions' environments built on this node.
+    public let environments: EnvironmentCache
     private let doorbell = Doorbell()
     private let running = RunningJobs()
 
@@ -62,6 +68,8 @@ public final class Worker: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.runner = JobRunner(sandbox: sandbox, dataDirectory: configuration.dataDirectory, logger: logger)
+        environments = EnvironmentCache(root: configuration.dataDirectory + "/environments", sandbox: sandbox,
+                                        settings: configuration.environments, logger: logger)
     }
 
     /// Tells idle slots there may be new work.
@@ -80,6 +88,7 @@ public final class Worker: Service, Sendable {
                     let lane = slot == 0 && configuration.slots > 1 ? configuration.shortLaneSeconds : nil
                 group.addTask { await self.slotLoop(slot: self.configuration.firstSlot + slot, shortLane: lane) }
                 }
+                group.addTask { await self.buildEnvironments() }
             }
         } onGracefulShutdown: {
             Task { await self.doorbell.ring() }
@@ -88,9 +97,49 @@ public final class Worker: Service, Sendable {
 
     private var shuttingDown: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
 
-    /// Competitions this node has (enabled, data verified at load) and can run.
+    /// Competitions this node has (enabled, data verified at load) and can
+    /// run now (labels, GPUs, its environment built).
     public var runnable: Set<String> {
-        Set(catalog.enabledIDs.filter { id in catalog.current(id).map { capacity.refusal(for: $0.manifest) == nil } ?? false })
+        Set(catalog.enabledIDs.filter { id in
+            catalog.current(id).map { capacity.refusal(for: $0.manifest) == nil && ($0.recipe.map(environments.isReady) ?? true) } ?? false
+        })
+    }
+
+    /// Competitions whose environment this node is still building: it will run them soon.
+    public var building: Set<String> {
+        get async {
+            var ids: Set<String> = []
+            for competition in catalog.all where competition.isEnabled && capacity.refusal(for: competition.manifest) == nil {
+                guard let recipe = competition.recipe else { continue }
+                if await environments.status(of: recipe).map({ $0.state == .building }) ?? true { ids.insert(competition.id) }
+            }
+            return ids
+        }
+    }
+
+    /// The state of each current competition's environment here (competitions
+    /// that bring one); one not tried yet counts as building.
+    public func environmentStatuses() async -> [String: EnvironmentStatus] {
+        var statuses: [String: EnvironmentStatus] = [:]
+        for competition in catalog.all where competition.isEnabled {
+            guard let recipe = competition.recipe, catalog.current(competition.id)?.version == competition.version else { continue }
+            statuses[competition.id] = await environments.status(of: recipe) ?? .building
+        }
+        return statuses
+    }
+
+    /// Builds, one at a time, the environment of every enabled competition
+    /// that lacks one here, and tells idle slots when one is ready. A build
+    /// is never a job's: it counts against no job's limits.
+    private func buildEnvironments() async {
+        while !shuttingDown {
+            for competition in catalog.all where competition.isEnabled && !shuttingDown {
+                guard let recipe = competition.recipe, !environments.isReady(recipe) else { continue }
+                let status = try? await cancelWhenGracefulShutdown { await self.environments.prepare(recipe) }
+                if status?.state == .ready { await doorbell.ring() }
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+        }
     }
 
     private func slotLoop(slot: Int, shortLane: Double?) async {
@@ -98,7 +147,8 @@ public final class Worker: Service, Sendable {
         while !shuttingDown {
             do {
                 let free = configuration.slots - (await running.count)
-                if let job = try await broker.claim(competitions: runnable, freeSlots: max(free, 1), maxExpectedTime: shortLane) {
+                if let job = try await broker.claim(competitions: runnable, environments: await environmentStatuses(),
+                                                       freeSlots: max(free, 1), maxExpectedTime: shortLane) {
                     failures = 0
                     await execute(job, slot: slot)
                     continue
@@ -135,6 +185,16 @@ public final class Worker: Service, Sendable {
                                         error: JobError(.infrastructure, "the worker could not fetch the submission: \(error)"), nodeFault: true), logger: logger)
             return
         }
+        var environment: EnvironmentLease?
+        if let recipe = competition.recipe {
+            // Evicted or not built since the lease was asked for: the job goes back to the queue.
+            guard let held = environments.acquire(recipe) else {
+                let problem = "the environment of \(competition.id) version \(competition.version) is not ready on this node"
+                await finish(job, JobUpdate(state: .errored, reason: problem, error: JobError(.infrastructure, problem), nodeFault: true), logger: logger)
+                return
+            }
+            environment = held
+        }
         var assigned: [GPU] = []
         if let needed = competition.manifest.gpus, needed > 0 {
             guard let taken = await gpus?.take(needed) else {
@@ -152,14 +212,14 @@ public final class Worker: Service, Sendable {
         let warden: (any ResourceMonitor)? = assigned.isEmpty || gpus == nil ? nil : gpus.map { VRAMWarden(nvml: $0.nvml, gpus: assigned.map(\.index)) }
         logger.info("running job", metadata: ["slot": "\(slot)", "competition": "\(competition.id)@\(competition.version)",
                                               "gpus": "\(assigned.map(\.uuid))"])
-        let runner = self.runner, given = assigned
+        let runner = self.runner, given = assigned, environmentPath = environment?.path
         // The run, its heartbeat and its stop request are child tasks of this
         // slot: whichever asks to stop cancels the run (the sandbox is killed
         // within milliseconds), and cancelling the worker reaches them all.
         let (stopRequests, stop) = AsyncStream<Void>.makeStream()
         await running.add(job.id) { stop.finish() }
         var update = await withTaskGroup(of: JobUpdate?.self) { group -> JobUpdate in
-            group.addTask { await runner.run(job, competition: competition, slot: slot, gpus: given, warden: warden) }
+            group.addTask { await runner.run(job, competition: competition, slot: slot, gpus: given, warden: warden, environment: environmentPath) }
             group.addTask { await self.keepLease(job: job); return nil }
             group.addTask { for await _ in stopRequests {}; return nil }
             var result: JobUpdate?
@@ -170,6 +230,7 @@ public final class Worker: Service, Sendable {
             return result ?? JobUpdate(state: .cancelled, reason: "stopped", error: JobError(.cancelled, "the job was stopped"))
         }
         stop.finish()
+        withExtendedLifetime(environment) {}  // held until both stages ended
         await running.remove(job.id)
         if let gpus, !assigned.isEmpty {
             let (failed, killed) = await gpus.release(assigned)

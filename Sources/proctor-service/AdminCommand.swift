@@ -25,6 +25,9 @@ struct AdminCommand: AsyncParsableCommand {
                 for node in try await store.nodes() {
                     let labels = node.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                     print("\(node.name)\t\(node.status(at: Date(), timeout: 60))\t\(node.slots) slots\t\(node.infrastructureFailures) infra failures\tlast seen \(node.lastSeen)\t\(labels)")
+                    for (competition, status) in node.environments.sorted(by: { $0.key < $1.key }) {
+                        print("\(node.name)\t\(competition)'s environment: \(status)")
+                    }
                 }
                 for streak in try await store.graderStreaks() where streak.failures > 0 {
                     print("\(streak.node)\t\(streak.competitionID)'s grader failed \(streak.failures) times in a row: \(streak.reason)")

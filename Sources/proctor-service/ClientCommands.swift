@@ -195,6 +195,12 @@ struct CompetitionsCommand: AsyncParsableCommand {
         for c in response.json?["competitions"] as? [[String: Any]] ?? [] {
             let status = (c["enabled"] as? Bool ?? false) ? "" : "  DISABLED: \(c["disabled_reason"] as? String ?? "")"
             print("\(c["id"] as? String ?? "?") v\(c["version"] as? String ?? "?")  \(c["title"] as? String ?? "")  accepts \((c["accepted_files"] as? [String] ?? []).joined(separator: ", "))\(status)")
+            if let environment = c["environment"] as? String {
+                let nodes = (c["environments"] as? [String: [String: Any]] ?? [:]).sorted { $0.key < $1.key }.map { node, status in
+                    "\(node) \(status["state"] as? String ?? "?")" + ((status["reason"] as? String).map { ": \($0)" } ?? "")
+                }
+                print("    environment \(environment): " + (nodes.isEmpty ? "no node has it yet" : nodes.joined(separator: "; ")))
+            }
         }
     }
 }

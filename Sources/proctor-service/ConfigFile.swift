@@ -23,6 +23,7 @@ struct ConfigFile {
         "max-per-hour": .integer(1...1_000_000), "max-upload": .size, "retention-days": .number(minimum: 0),
         "history-days": .number(minimum: 0), "nvml": .text, "trusted-proxy": .networks,
         "max-in-flight": .integer(1...1_000_000), "max-connections": .integer(1...1_000_000), "unrunnable-after-minutes": .number(minimum: 1), "database-timeout": .number(minimum: 0.001), "tls-cert": .text, "tls-key": .text,
+        "wheelhouse": .text, "environment-cache": .size,
     ]
 
     let path: String

@@ -40,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     var unrunnableAfterMinutes: Double?
     @Option(help: "Serve HTTPS with this certificate chain (PEM; with --tls-key), when no proxy terminates TLS.") var tlsCert: String?
     @Option(help: "The private key (PEM) of --tls-cert.") var tlsKey: String?
+    @OptionGroup var environmentOptions: EnvironmentOptions
     @Flag(help: "Try it out: issue a fresh token for a user 'demo' (revoking the previous demo tokens) and print how to submit with it.")
     var demo = false
 
@@ -76,6 +77,8 @@ struct ServeCommand: AsyncParsableCommand {
         let unrunnable = pick(unrunnableAfterMinutes, "unrunnable-after-minutes", 60.0)
         guard unrunnable.isFinite, unrunnable >= 1 else { throw ValidationError("--unrunnable-after-minutes must be at least 1") }
         configuration.unrunnableAfter = unrunnable * 60
+        configuration.environments = try environmentOptions.settings(wheelhouse: pick(environmentOptions.wheelhouse, "wheelhouse", nil),
+                                                                     cache: pick(environmentOptions.environmentCache, "environment-cache", nil))
         switch (tlsCert ?? file?.value("tls-cert"), tlsKey ?? file?.value("tls-key")) {
         case (let cert?, let key?): configuration.tls = TLSFiles(certificateChain: absolutePath(cert), privateKey: absolutePath(key))
         case (nil, nil): break

@@ -1,0 +1,160 @@
+import Logging
+import ProctorSandbox
+
+import Foundation
+
+/// Builds one Python environment, outside any job and without trusting what
+/// it installs. Two steps, each with a time limit:
+///
+/// 1. fetch: the pinned wheels are downloaded, as `nobody`, by pip with
+///    `--require-hashes --only-binary=:all:` (a download runs no package code);
+///    a node with a wheelhouse skips this step and needs no network;
+/// 2. install: in the sandbox, with no network, as the build slot's user, into
+///    a size-limited tmpfs at `/env` (the path jobs see it at, so the
+///    environment's scripts name the right interpreter), then copied out.
+///
+/// The result is owned by root, so no job, and not the build's own user, can
+/// change it afterwards.
+struct EnvironmentBuilder: Sendable {
+    let sandbox: Sandbox
+    let settings: EnvironmentSettings
+    /// The cache directory; the environment lands in `root/<identity>`.
+    let root: String
+    let logger: Logger
+
+    /// Where interpreters are looked for, in order; both are visible in the sandbox.
+    static let interpreterDirectories = ["/usr/bin", "/usr/local/bin"]
+
+    /// The interpreter of `version` on this node.
+    static func interpreter(_ version: String) -> String? {
+        interpreterDirectories.map { "\($0)/python\(version)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Builds `recipe` into `root/<identity>`, or says why it cannot be built.
+    func build(_ recipe: EnvironmentRecipe) async throws(EnvironmentProblem) {
+        guard let python = Self.interpreter(recipe.python) else {
+            throw EnvironmentProblem("Python \(recipe.python) is not installed on this node (looked for python\(recipe.python) in \(Self.interpreterDirectories.joined(separator: " and ")))")
+        }
+        let work = root + "/.build-" + recipe.identity
+        try? FileManager.default.removeItem(atPath: work)  // a build that died halfway
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let requirements = work + "/requirements.txt"
+        let output = work + "/out"
+        guard (try? FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)) != nil,
+            FileManager.default.createFile(atPath: requirements, contents: Data(recipe.requirements.utf8), attributes: [.posixPermissions: 0o644])
+        else { throw EnvironmentProblem("cannot write to the environment cache \(root)") }
+        chmod(work, 0o755)
+        let uid = sandbox.uid(forSlot: settings.buildSlot)
+        chown(output, uid, uid)
+
+        let wheels: String
+        if let wheelhouse = settings.wheelhouse {
+            wheels = wheelhouse
+        } else {
+            wheels = work + "/wheels"
+            try await fetch(requirements: requirements, into: wheels, python: python, log: work + "/fetch.log")
+        }
+        try await install(python: python, requirements: requirements, wheels: wheels, output: output, log: work + "/install.log")
+        guard FileManager.default.isExecutableFile(atPath: output + "/bin/python") else {
+            throw EnvironmentProblem("the build left no bin/python in the environment")
+        }
+        Self.ownByRoot(output)
+        guard rename(output, root + "/" + recipe.identity) == 0 else {
+            throw EnvironmentProblem("moving the built environment into the cache failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Downloads the pinned wheels as `nobody`, checking every hash.
+    private func fetch(requirements: String, into wheels: String, python: String, log: String) async throws(EnvironmentProblem) {
+        let pip = try await fetchTool(python: python)
+        guard (try? FileManager.default.createDirectory(atPath: wheels, withIntermediateDirectories: false)) != nil else {
+            throw EnvironmentProblem("cannot write to the environment cache \(root)")
+        }
+        chown(wheels, 65534, 65534)
+        var environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8", "PIP_NO_CACHE_DIR": "1",
+                           "PIP_DISABLE_PIP_VERSION_CHECK": "1"]
+        // Where the operator told pip to find packages (an index mirror, a proxy, a CA).
+        for (name, value) in ProcessInfo.processInfo.environment
+        where name.hasPrefix("PIP_") || ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "SSL_CERT_FILE"].contains(name) {
+            environment[name] = value
+        }
+        let status = await ChildProcess.run(
+            ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", pip, "-m", "pip", "download",
+             "--only-binary=:all:", "--require-hashes", "--no-cache-dir", "--quiet", "--requirement", requirements, "--dest", wheels],
+            environment: environment, output: log, timeout: settings.buildTime)
+        guard let status else {
+            throw EnvironmentProblem("downloading the requirements took longer than \(Int(settings.buildTime)) s")
+        }
+        guard status == 0 else {
+            throw EnvironmentProblem("downloading the requirements failed: \(ChildProcess.tail(of: log))")
+        }
+    }
+
+    /// A pip of `python`, kept in the cache for later fetches (the node's own
+    /// Python may have none): made once with the interpreter's `venv`.
+    private func fetchTool(python: String) async throws(EnvironmentProblem) -> String {
+        let version = URL(fileURLWithPath: python).lastPathComponent
+        let tool = root + "/.tools/" + version
+        if FileManager.default.isExecutableFile(atPath: tool + "/bin/python") { return tool + "/bin/python" }
+        let making = tool + ".making"
+        try? FileManager.default.removeItem(atPath: making)
+        try? FileManager.default.createDirectory(atPath: root + "/.tools", withIntermediateDirectories: true)
+        let log = root + "/.tools/" + version + ".log"
+        let status = await ChildProcess.run([python, "-m", "venv", making], environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"],
+                                            output: log, timeout: settings.buildTime)
+        guard status == 0, rename(making, tool) == 0 else {
+            throw EnvironmentProblem("making a pip for \(version) failed (install python3-venv): \(ChildProcess.tail(of: log))")
+        }
+        return tool + "/bin/python"
+    }
+
+    /// Installs the wheels into `/env` in the sandbox and copies the result out.
+    private func install(python: String, requirements: String, wheels: String, output: String, log: String) async throws(EnvironmentProblem) {
+        let script = """
+            set -e
+            \(python) -m venv /env
+            /env/bin/python -m pip install --no-index --find-links /wheels --only-binary=:all: --require-hashes \
+            --no-cache-dir --disable-pip-version-check --quiet --requirement /recipe/requirements.txt
+            cp -a /env/. /out/
+            """
+        var spec = SandboxSpec(command: ["/bin/sh", "-c", script], slot: settings.buildSlot)
+        spec.limits.wallTime = settings.buildTime
+        spec.limits.cpuTime = settings.buildTime
+        spec.limits.idleTime = settings.buildTime
+        spec.limits.disk = settings.buildDisk
+        spec.limits.fileSize = settings.buildDisk
+        // The tmpfs's pages count as the build's memory.
+        spec.limits.memory = settings.buildDisk + (1 << 30)
+        spec.limits.processes = 256
+        spec.scratch = ["/env"]
+        spec.binds = [BindMount(source: wheels, destination: "/wheels"), BindMount(source: requirements, destination: "/recipe/requirements.txt"),
+                      BindMount(source: output, destination: "/out", writable: true)]
+        spec.environment = ["PIP_NO_CACHE_DIR=1", "PIP_CONFIG_FILE=/dev/null"]
+        spec.stdout = log + ".out"
+        spec.stderr = log
+        // One build at a time per node: they share the build slot.
+        let lock = FileLock(path: sandbox.configuration.stateDirectory + "/environment-build.lock")
+        guard await lock.lock(.exclusive) else { throw EnvironmentProblem("cannot lock \(lock.path)") }
+        defer { lock.unlock() }
+        let report: RunReport
+        do {
+            report = try await sandbox.run(spec)
+        } catch {
+            throw EnvironmentProblem("the build sandbox failed: \(error)")
+        }
+        switch report.verdict {
+        case .exited(code: 0): return
+        case .limitExceeded(let limit):
+            throw EnvironmentProblem("installing the requirements went past the build's \(limit.rawValue) limit (time \(Int(settings.buildTime)) s, disk \(settings.buildDisk) bytes)")
+        default:
+            throw EnvironmentProblem("installing the requirements failed: \(ChildProcess.tail(of: log))")
+        }
+    }
+
+    /// Gives the tree to root, without following its symbolic links.
+    static func ownByRoot(_ path: String) {
+        lchown(path, 0, 0)
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return }
+        while let relative = walker.nextObject() as? String { lchown(path + "/" + relative, 0, 0) }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import ProctorClient
+import ProctorCore
+import ProctorSandbox
+import ProctorServer
+import ProctorWorker
+import Testing
+
+/// Competitions that bring their own software: a Python environment built
+/// once per node from pinned requirements and bound read-only at `/env`.
+@Suite struct EnvironmentTests {
+    /// A server whose local worker builds environments from `wheelhouse`.
+    private func server(_ wheelhouse: String, cacheBytes: UInt64? = nil, competitions: @escaping (String) throws -> Void) async throws -> TestServer {
+        try await TestServer(extraCompetitions: competitions) { configuration in
+            configuration.environments.wheelhouse = wheelhouse
+            if let cacheBytes { configuration.environments.cacheBytes = cacheBytes }
+        }
+    }
+
+    @Test func anEnvironmentIsBuiltOnceAndBothStagesOfEveryJobUseItReadOnly() async throws {
+        let wheels = try await EnvironmentFixture.wheelhouse()
+        let requirements = EnvironmentFixture.pin("1.0", wheels.hashes["1.0"] ?? "")
+        let server = try await server(wheels.path) { try EnvironmentFixture.competition(in: $0, id: "pyenv", requirements: requirements) }
+        defer { Task { await server.stop() } }
+        let client = try await server.client("ada")
+
+        let first = try await EnvironmentFixture.submit(client, "pyenv", "python3 -c 'import proctorpkg, sys; print(proctorpkg.VERSION, sys.prefix)' > out.txt")
+        let done = try await server.waitForEnd(client, first["id"] as? String ?? "", timeout: .seconds(180))
+        #expect(done["state"] as? String == "succeeded", "\(done)")
+        #expect(EnvironmentFixture.row(done)["solution"] as? String == "1.0 /env")
+        #expect(EnvironmentFixture.row(done)["grader"] as? String == "1.0")
+
+        let built = server.directory + "/data/environments/" + EnvironmentFixture.identity(requirements)
+        let before = try FileManager.default.attributesOfItem(atPath: built)
+        let second = try await EnvironmentFixture.submit(client, "pyenv", """
+            r=refused
+            for t in /env /env/bin /env/lib/python\(EnvironmentFixture.python)/site-packages/proctorpkg; do touch $t/x 2>/dev/null && r="wrote $t"; done
+            rm -rf /env/lib 2>/dev/null || true
+            echo "$r" > out.txt
+            """)
+        let refused = try await server.waitForEnd(client, second["id"] as? String ?? "", timeout: .seconds(60))
+        #expect(refused["state"] as? String == "succeeded", "\(refused)")
+        #expect(EnvironmentFixture.row(refused)["solution"] as? String == "refused")
+        #expect(EnvironmentFixture.row(refused)["grader"] as? String == "1.0")
+        let after = try FileManager.default.attributesOfItem(atPath: built)
+        #expect(after[.systemFileNumber] as? Int == before[.systemFileNumber] as? Int)
+        #expect(after[.modificationDate] as? Date == before[.modificationDate] as? Date)
+        #expect(await server.server.worker?.environments.buildsRun == 1)
+        // Owned by root: not even the build's own user could change it.
+        #expect(after[.ownerAccountID] as? Int == 0)
+    }
+
+    @Test func twoCompetitionsPinningDifferentVersionsOfOnePackageBothSucceed() async throws {
+        let wheels = try await EnvironmentFixture.wheelhouse()
+        let server = try await server(wheels.path) { root in
+            try EnvironmentFixture.competition(in: root, id: "pyenv-one", requirements: EnvironmentFixture.pin("1.0", wheels.hashes["1.0"] ?? ""))
+            try EnvironmentFixture.competition(in: root, id: "pyenv-two", requirements: EnvironmentFixture.pin("2.0", wheels.hashes["2.0"] ?? ""))
+        }
+        defer { Task { await server.stop() } }
+        let client = try await server.client("ada")
+        let script = "python3 -c 'import proctorpkg; print(proctorpkg.VERSION)' > out.txt"
+        let one = try await EnvironmentFixture.submit(client, "pyenv-one", script)
+        let two = try await EnvironmentFixture.submit(client, "pyenv-two", script)
+        for (job, version) in [(one, "1.0"), (two, "2.0")] {
+            let done = try await server.waitForEnd(client, job["id"] as? String ?? "", timeout: .seconds(180))
+            #expect(done["state"] as? String == "succeeded", "\(done)")
+            #expect(EnvironmentFixture.row(done)["solution"] as? String == version)
+            #expect(EnvironmentFixture.row(done)["grader"] as? String == version)
+        }
+    }
+
+    @Test func aHashMismatchOrAMissingPackageDisablesTheCompetitionWithTheReasonAndFailsNoJob() async throws {
+        let wheels = try await EnvironmentFixture.wheelhouse()
+        let server = try await server(wheels.path) { root in
+            try EnvironmentFixture.competition(in: root, id: "pyenv-badhash", requirements: EnvironmentFixture.pin("1.0", String(repeating: "0", count: 64)))
+            try EnvironmentFixture.competition(in: root, id: "pyenv-missing",
+                                               requirements: EnvironmentFixture.pin("1.0", wheels.hashes["1.0"] ?? "", package: "nosuchpkg"))
+        }
+        defer { Task { await server.stop() } }
+        let client = try await server.client("ada")
+        var reasons: [String: String] = [:]
+        let deadline = ContinuousClock.now + .seconds(180)
+        while reasons.count < 2 && ContinuousClock.now < deadline {
+            for id in ["pyenv-badhash", "pyenv-missing"] {
+                if let status = try await EnvironmentFixture.status(client, id), status["state"] as? String == "failed" {
+                    reasons[id] = status["reason"] as? String
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(reasons["pyenv-badhash"]?.contains("HASHES") == true, "\(reasons)")
+        #expect(reasons["pyenv-missing"]?.contains("nosuchpkg") == true, "\(reasons)")
+        // A job for it waits with a warning instead of failing; the CLI shows the reason.
+        let waiting = try await EnvironmentFixture.submit(client, "pyenv-missing", "echo 1 > out.txt")
+        #expect((waiting["warning"] as? String)?.contains("no connected node") == true, "\(waiting)")
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await server.store.job(id: waiting["id"] as? String ?? "")?.state == .queued)
+        let listed = try await client.call(.GET, "/v1/competitions").text
+        #expect(listed.contains("nosuchpkg"))
+    }
+
+    @Test func aJobWhoseEnvironmentIsStillBuildingWaitsAndThenRuns() async throws {
+        let wheels = try await EnvironmentFixture.wheelhouse()
+        let requirements = EnvironmentFixture.pin("2.0", wheels.hashes["2.0"] ?? "")
+        // The build waits for this lock, as it would for another worker's build of the same environment.
+        let directory = NSTemporaryDirectory() + "proctor-server-" + UUID().uuidString
+        let locks = directory + "/data/environments/.locks"
+        try FileManager.default.createDirectory(atPath: locks, withIntermediateDirectories: true)
+        let held = open(locks + "/" + EnvironmentFixture.identity(requirements) + ".build", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(flock(held, LOCK_EX) == 0)
+        try TestServer.makeCompetitions(in: directory + "/competitions") { try EnvironmentFixture.competition(in: $0, id: "pyenv", requirements: requirements) }
+        let server = try await TestServer(directory: directory, configure: { $0.environments.wheelhouse = wheels.path })
+        defer { Task { await server.stop() } }
+        let client = try await server.client("ada")
+        #expect(try await EnvironmentFixture.status(client, "pyenv")?["state"] as? String == "building")
+        let job = try await EnvironmentFixture.submit(client, "pyenv", "python3 -c 'import proctorpkg; print(proctorpkg.VERSION)' > out.txt")
+        #expect(job["warning"] == nil, "a node is building the environment: the job is expected to run")
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await server.store.job(id: job["id"] as? String ?? "")?.state == .queued)
+        close(held)
+        let done = try await server.waitForEnd(client, job["id"] as? String ?? "", timeout: .seconds(180))
+        #expect(done["state"] as? String == "succeeded", "\(done)")
+        #expect(EnvironmentFixture.row(done)["solution"] as? String == "2.0")
+    }
+
+    @Test func twoWorkersAskingForOneEnvironmentAtOnceBuildItOnce() async throws {
+        let wheels = try await EnvironmentFixture.wheelhouse()
+        let root = NSTemporaryDirectory() + "proctor-environments-" + UUID().uuidString
+        let settings = EnvironmentSettings(wheelhouse: wheels.path)
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let first = EnvironmentCache(root: root, sandbox: try Sandbox(), settings: settings, logger: logger)
+        let second = EnvironmentCache(root: root, sandbox: try Sandbox(), settings: settings, logger: logger)
+        let recipe = EnvironmentRecipe(python: EnvironmentFixture.python, requirements: EnvironmentFixture.pin("1.0", wheels.hashes["1.0"] ?? ""))
+        async let a = first.prepare(recipe)
+        async let b = second.prepare(recipe)
+        let (one, two) = await (a, b)
+        #expect(one == .ready && two == .ready, "\(one) \(two)")
+        #expect(await first.buildsRun + second.buildsRun == 1)
+        // Nothing half-built is left beside it.
+        let entries = try FileManager.default.contentsOfDirectory(atPath: root).filter { !$0.hasPrefix(".locks") && !$0.hasPrefix(".sizes") && !$0.hasPrefix(".tools") }
+        #expect(entries == [recipe.identity])
+    }
+
+    @Test func evictionUnderTheCapNeverRemovesAnEnvironmentInUse() async throws {
+        let wheels = try await EnvironmentFixture.wheelhouse()
+        let root = NSTemporaryDirectory() + "proctor-environments-" + UUID().uuidString
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        // A cap of one byte: every build wants all the others gone.
+        let cache = EnvironmentCache(root: root, sandbox: try Sandbox(), settings: EnvironmentSettings(wheelhouse: wheels.path, cacheBytes: 1), logger: logger)
+        func recipe(_ version: String, _ note: String = "") -> EnvironmentRecipe {
+            EnvironmentRecipe(python: EnvironmentFixture.python, requirements: EnvironmentFixture.pin(version, wheels.hashes[version] ?? "") + note)
+        }
+        let inUse = recipe("1.0"), idle = recipe("2.0"), newest = recipe("1.0", "# another environment\n")
+        #expect(await cache.prepare(inUse) == .ready)
+        var lease = cache.acquire(inUse)
+        #expect(lease != nil)
+        #expect(await cache.prepare(idle) == .ready)
+        #expect(cache.isReady(inUse), "a job holds it: it stays")
+        #expect(cache.isReady(idle))
+        #expect(await cache.prepare(newest) == .ready)
+        #expect(cache.isReady(inUse), "a job still holds it: it stays")
+        #expect(!cache.isReady(idle), "the least recently used idle environment goes")
+        lease = nil  // the job ended
+        #expect(await cache.prepare(idle) == .ready)
+        #expect(!cache.isReady(inUse), "released, it may go")
+        #expect(cache.acquire(inUse) == nil, "an evicted environment cannot be held")
+    }
+}
