@@ -167,3 +167,26 @@ import Testing
         #expect(cache.acquire(inUse) == nil, "an evicted environment cannot be held")
     }
 }
+
+/// The digits demo: real numpy and scikit-learn from the package index,
+/// built by the node, used by a solution and its grader.
+@Suite struct DigitsDemoTests {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PROCTOR_TEST_OFFLINE"] == nil,
+                   "PROCTOR_TEST_OFFLINE is set: no package index to build the digits environment from"))
+    func theExampleSolutionTrainsWithTheCompetitionsOwnScikitLearnAndScoresAbove90Percent() async throws {
+        let server = try await TestServer { root in
+            try FileManager.default.copyItem(atPath: Built.root + "/examples/competitions/digits", toPath: root + "/digits")
+        }
+        defer { Task { await server.stop() } }
+        let client = try await server.client("ada")
+        let solution = try Data(contentsOf: URL(fileURLWithPath: Built.root + "/examples/digits/solution.py"))
+        let response = try await client.submit(competition: "digits", fileName: "solution.py", contents: solution)
+        #expect(response.status == 201, "\(response.text)")
+        let done = try await server.waitForEnd(client, response.json?["id"] as? String ?? "", timeout: .seconds(600))
+        #expect(done["state"] as? String == "succeeded", "\(done)")
+        #expect((done["score"] as? Double ?? 0) > 0.9)
+        #expect(EnvironmentFixture.row(done)["numpy"] as? String == "1.26.4", "the grader's numpy is the environment's")
+        // The node itself has no scikit-learn: the solution could only use the environment's.
+        #expect(try await runToEnd("/usr/bin/python3", ["-c", "import sklearn"], includingErrors: true).status != 0)
+    }
+}
