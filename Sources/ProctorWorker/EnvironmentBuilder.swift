@@ -6,8 +6,7 @@ import Foundation
 /// Builds one Python environment, outside any job and without trusting what
 /// it installs. Two steps, each with a time limit:
 ///
-/// 1. fetch: the pinned wheels are downloaded, as `nobody`, by pip with
-///    `--require-hashes --only-binary=:all:` (a download runs no package code);
+/// 1. fetch: the pinned wheels are downloaded as `nobody` (``WheelFetcher``);
 ///    a node with a wheelhouse skips this step and needs no network;
 /// 2. install: in the sandbox, with no network, as the build slot's user, into
 ///    a size-limited tmpfs at `/env` (the path jobs see it at, so the
@@ -22,18 +21,10 @@ struct EnvironmentBuilder: Sendable {
     let root: String
     let logger: Logger
 
-    /// Where interpreters are looked for, in order; both are visible in the sandbox.
-    static let interpreterDirectories = ["/usr/bin", "/usr/local/bin"]
-
-    /// The interpreter of `version` on this node.
-    static func interpreter(_ version: String) -> String? {
-        interpreterDirectories.map { "\($0)/python\(version)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
     /// Builds `recipe` into `root/<identity>`, or says why it cannot be built.
     func build(_ recipe: EnvironmentRecipe) async throws(EnvironmentProblem) {
-        guard let python = Self.interpreter(recipe.python) else {
-            throw EnvironmentProblem("Python \(recipe.python) is not installed on this node (looked for python\(recipe.python) in \(Self.interpreterDirectories.joined(separator: " and ")))")
+        guard let python = recipe.interpreter else {
+            throw EnvironmentProblem("Python \(recipe.python) is not installed on this node (looked for python\(recipe.python) in \(EnvironmentRecipe.interpreterDirectories.joined(separator: " and ")))")
         }
         let work = root + "/.build-" + recipe.identity
         try? FileManager.default.removeItem(atPath: work)  // a build that died halfway
@@ -52,7 +43,12 @@ struct EnvironmentBuilder: Sendable {
             wheels = wheelhouse
         } else {
             wheels = work + "/wheels"
-            try await fetch(requirements: requirements, into: wheels, python: python, log: work + "/fetch.log")
+            guard (try? FileManager.default.createDirectory(atPath: wheels, withIntermediateDirectories: false)) != nil else {
+                throw EnvironmentProblem("cannot write to the environment cache \(root)")
+            }
+            chown(wheels, 65534, 65534)
+            let fetcher = WheelFetcher(tools: root + "/.tools", timeout: settings.buildTime, asNobody: true)
+            try await fetcher.fetch(requirements: requirements, into: wheels, python: python, log: work + "/fetch.log")
         }
         try await install(python: python, requirements: requirements, wheels: wheels, output: output, log: work + "/install.log")
         guard FileManager.default.isExecutableFile(atPath: output + "/bin/python") else {
@@ -62,50 +58,6 @@ struct EnvironmentBuilder: Sendable {
         guard rename(output, root + "/" + recipe.identity) == 0 else {
             throw EnvironmentProblem("moving the built environment into the cache failed: \(String(cString: strerror(errno)))")
         }
-    }
-
-    /// Downloads the pinned wheels as `nobody`, checking every hash.
-    private func fetch(requirements: String, into wheels: String, python: String, log: String) async throws(EnvironmentProblem) {
-        let pip = try await fetchTool(python: python)
-        guard (try? FileManager.default.createDirectory(atPath: wheels, withIntermediateDirectories: false)) != nil else {
-            throw EnvironmentProblem("cannot write to the environment cache \(root)")
-        }
-        chown(wheels, 65534, 65534)
-        var environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8", "PIP_NO_CACHE_DIR": "1",
-                           "PIP_DISABLE_PIP_VERSION_CHECK": "1"]
-        // Where the operator told pip to find packages (an index mirror, a proxy, a CA).
-        for (name, value) in ProcessInfo.processInfo.environment
-        where name.hasPrefix("PIP_") || ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "SSL_CERT_FILE"].contains(name) {
-            environment[name] = value
-        }
-        let status = await ChildProcess.run(
-            ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", pip, "-m", "pip", "download",
-             "--only-binary=:all:", "--require-hashes", "--no-cache-dir", "--quiet", "--requirement", requirements, "--dest", wheels],
-            environment: environment, output: log, timeout: settings.buildTime)
-        guard let status else {
-            throw EnvironmentProblem("downloading the requirements took longer than \(Int(settings.buildTime)) s")
-        }
-        guard status == 0 else {
-            throw EnvironmentProblem("downloading the requirements failed: \(ChildProcess.tail(of: log))")
-        }
-    }
-
-    /// A pip of `python`, kept in the cache for later fetches (the node's own
-    /// Python may have none): made once with the interpreter's `venv`.
-    private func fetchTool(python: String) async throws(EnvironmentProblem) -> String {
-        let version = URL(fileURLWithPath: python).lastPathComponent
-        let tool = root + "/.tools/" + version
-        if FileManager.default.isExecutableFile(atPath: tool + "/bin/python") { return tool + "/bin/python" }
-        let making = tool + ".making"
-        try? FileManager.default.removeItem(atPath: making)
-        try? FileManager.default.createDirectory(atPath: root + "/.tools", withIntermediateDirectories: true)
-        let log = root + "/.tools/" + version + ".log"
-        let status = await ChildProcess.run([python, "-m", "venv", making], environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"],
-                                            output: log, timeout: settings.buildTime)
-        guard status == 0, rename(making, tool) == 0 else {
-            throw EnvironmentProblem("making a pip for \(version) failed (install python3-venv): \(ChildProcess.tail(of: log))")
-        }
-        return tool + "/bin/python"
     }
 
     /// Installs the wheels into `/env` in the sandbox and copies the result out.

@@ -32,6 +32,14 @@ public struct EnvironmentRecipe: Sendable, Hashable {
         return "linux-" + machine
     }()
 
+    /// Where interpreters are looked for, in order; both are visible in the sandbox.
+    public static let interpreterDirectories = ["/usr/bin", "/usr/local/bin"]
+
+    /// This machine's interpreter of the recipe's version, if it has one.
+    public var interpreter: String? {
+        Self.interpreterDirectories.map { "\($0)/python\(python)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// The requirements file may hold at most this many bytes.
     static let maximumRequirementsSize = 1 << 20
 

@@ -189,4 +189,26 @@ import Testing
         // The node itself has no scikit-learn: the solution could only use the environment's.
         #expect(try await runToEnd("/usr/bin/python3", ["-c", "import sklearn"], includingErrors: true).status != 0)
     }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PROCTOR_TEST_OFFLINE"] == nil,
+                   "PROCTOR_TEST_OFFLINE is set: no package index to fill the wheelhouse from"))
+    func aNodeWithoutAPackageIndexBuildsTheDigitsEnvironmentFromAFetchedWheelhouse() async throws {
+        let wheelhouse = NSTemporaryDirectory() + "proctor-wheelhouse-" + UUID().uuidString
+        let fetched = try await runToEnd(Built.proctor, ["environment", "fetch", "--competitions", Built.root + "/examples/competitions",
+                                                         "--wheelhouse", wheelhouse], includingErrors: true)
+        #expect(fetched.status == 0, "\(fetched.output)")
+        #expect(fetched.output.contains("digits v1"))
+        let server = try await TestServer(extraCompetitions: { root in
+            try FileManager.default.copyItem(atPath: Built.root + "/examples/competitions/digits", toPath: root + "/digits")
+        }, configure: { $0.environments.wheelhouse = wheelhouse })
+        defer { Task { await server.stop() } }
+        let client = try await server.client("ada")
+        let solution = try Data(contentsOf: URL(fileURLWithPath: Built.root + "/examples/digits/solution.py"))
+        let response = try await client.submit(competition: "digits", fileName: "solution.py", contents: solution)
+        let done = try await server.waitForEnd(client, response.json?["id"] as? String ?? "", timeout: .seconds(600))
+        #expect(done["state"] as? String == "succeeded", "\(done)")
+        #expect((done["score"] as? Double ?? 0) > 0.9)
+        // Nothing was downloaded: no pip was even made for fetching.
+        #expect(!FileManager.default.fileExists(atPath: server.directory + "/data/environments/.tools"))
+    }
 }
