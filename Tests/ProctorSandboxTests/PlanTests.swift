@@ -35,6 +35,25 @@ import Testing
         #expect(steps.contains(.tmpfs("/workspace", options: "size=1048576,nr_inodes=1024,mode=0755,uid=7,gid=8")))
     }
 
+    @Test func aRootfsReplacesTheHostsSystemDirectoriesAndScratchDirectoriesAreSizeLimited() {
+        let plan = MountPlan(uid: 7, gid: 8) { path in
+            switch path {
+            case "/srv/tree/usr", "/srv/tree/etc/os-release", "/usr", "/etc/ssl": (true, nil)
+            case "/srv/tree/bin": (true, "usr/bin")
+            default: (false, nil)
+            }
+        }
+        var spec = SandboxSpec(command: ["/bin/true"], rootfs: "/srv/tree", scratch: ["/env"])
+        spec.limits.disk = 1 << 20
+        let steps = plan.steps(for: spec)
+        #expect(steps.contains(.bind(source: "/srv/tree/usr", destination: "/usr", writable: false)))
+        #expect(steps.contains(.symlink(target: "usr/bin", path: "/bin")))
+        #expect(steps.contains(.bind(source: "/srv/tree/etc/os-release", destination: "/etc/os-release", writable: false)))
+        #expect(!steps.contains(.bind(source: "/usr", destination: "/usr", writable: false)), "nothing of the host's system")
+        #expect(!steps.contains(.bind(source: "/etc/ssl", destination: "/etc/ssl", writable: false)))
+        #expect(steps.contains(.tmpfs("/env", options: "size=1048576,nr_inodes=1024,mode=0755,uid=7,gid=8")))
+    }
+
     @Test func userBindsAndDevicesComeLast() {
         var spec = SandboxSpec(command: ["/bin/true"])
         spec.binds = [BindMount(source: "/srv/data", destination: "/data", writable: true)]

@@ -56,6 +56,13 @@ import Testing
         #expect(message { $0.workspace = "/nonexistent" }.contains("--workspace"))
         #expect(message { $0.stdin = "/nonexistent" }.contains("--stdin"))
         #expect(message { $0.devices = ["/etc/passwd"] }.contains("device"))
+        #expect(message { $0.rootfs = "/nonexistent" }.contains("rootfs"))
+        #expect(message { $0.rootfs = "/tmp" }.contains("no usr/"))
+        #expect(message { $0.rootfs = "/" }.contains("rootfs"))
+        #expect(message { $0.scratch = ["/proc"] }.contains("scratch"))
+        #expect(message { $0.scratch = ["/tmp"] }.contains("scratch"))
+        #expect(message { $0.scratch = ["env"] }.contains("scratch"))
+        #expect(message { $0.scratch = ["/env"] }.isEmpty)
         #expect(message { _ in }.isEmpty)
     }
 

@@ -81,4 +81,32 @@ enum EnvironmentFixture {
         let resource = try await client.call(.GET, "/v1/competitions/\(competition)").json ?? [:]
         return (resource["environments"] as? [String: [String: Any]])?.values.first
     }
+
+    /// A competition `id` whose system is a tree of its own: the host's
+    /// `dash` and C library, and an `/etc/os-release` that says `ID=proctor-rootfs`.
+    static func rootfsCompetition(in root: String, id: String) throws {
+        let directory = root + "/" + id
+        let tree = directory + "/rootfs"
+        let fm = FileManager.default
+        for path in ["/usr/bin", "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/etc"] {
+            try fm.createDirectory(atPath: tree + path, withIntermediateDirectories: true)
+        }
+        try fm.createSymbolicLink(atPath: tree + "/bin", withDestinationPath: "usr/bin")
+        try fm.createSymbolicLink(atPath: tree + "/lib", withDestinationPath: "usr/lib")
+        try fm.createSymbolicLink(atPath: tree + "/lib64", withDestinationPath: "usr/lib64")
+        // The files themselves, not the host's symbolic links to them.
+        func copy(_ path: String, to destination: String) throws {
+            try fm.copyItem(atPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path, toPath: tree + destination)
+        }
+        try copy("/usr/bin/dash", to: "/usr/bin/dash")
+        try fm.createSymbolicLink(atPath: tree + "/usr/bin/sh", withDestinationPath: "dash")
+        try copy("/lib/x86_64-linux-gnu/libc.so.6", to: "/usr/lib/x86_64-linux-gnu/libc.so.6")
+        try copy("/lib64/ld-linux-x86-64.so.2", to: "/usr/lib64/ld-linux-x86-64.so.2")
+        try "ID=proctor-rootfs\n".write(toFile: tree + "/etc/os-release", atomically: true, encoding: .utf8)
+        var manifest = manifest(id: id, grade: """
+            read s < /workspace/out.txt; printf '{"score": 1, "solution": "%s"}\\n' "$s" > /workspace/results.jsonl
+            """)
+        manifest.environment = EnvironmentDeclaration(rootfs: "rootfs/")
+        try JSONEncoder().encode(manifest).write(to: URL(fileURLWithPath: directory + "/competition.json"))
+    }
 }

@@ -124,6 +124,20 @@ import Testing
         #expect(EnvironmentFixture.row(done)["solution"] as? String == "2.0")
     }
 
+    @Test func aRootfsCompetitionRunsBothStagesOnItsOwnSystem() async throws {
+        let server = try await TestServer { try EnvironmentFixture.rootfsCompetition(in: $0, id: "own-system") }
+        defer { Task { await server.stop() } }
+        let client = try await server.client("ada")
+        let job = try await EnvironmentFixture.submit(client, "own-system", """
+            . /etc/os-release
+            if [ -e /usr/bin/python3 ]; then seen=host; else seen=own; fi
+            echo "$ID $seen" > out.txt
+            """)
+        let done = try await server.waitForEnd(client, job["id"] as? String ?? "", timeout: .seconds(60))
+        #expect(done["state"] as? String == "succeeded", "\(done)")
+        #expect(EnvironmentFixture.row(done)["solution"] as? String == "proctor-rootfs own")
+    }
+
     @Test func twoWorkersAskingForOneEnvironmentAtOnceBuildItOnce() async throws {
         let wheels = try await EnvironmentFixture.wheelhouse()
         let root = NSTemporaryDirectory() + "proctor-environments-" + UUID().uuidString
