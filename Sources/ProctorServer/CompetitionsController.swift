@@ -51,18 +51,18 @@ struct CompetitionsController {
     }
 
     @Sendable func list(_ request: Request, context: ProctorRequestContext) async throws -> Response {
-        _ = try context.requirePrincipal()
-        return try JSONResponse.make(["competitions": try await state.competitionResources()])
+        let principal = try context.requirePrincipal()
+        return try JSONResponse.make(["competitions": try await state.competitionResources(withReasons: principal.role == .admin)])
     }
 
     @Sendable func show(_ request: Request, context: ProctorRequestContext) async throws -> Response {
-        _ = try context.requirePrincipal()
+        let principal = try context.requirePrincipal()
         let id = context.parameters.get("id") ?? ""
         guard Identifier.isCompetitionID(id),
             let competition = state.catalog.current(id) ?? state.catalog.all.first(where: { $0.id == id })
         else { throw Problem(.notFound, slug: "unknown-competition", title: "Unknown competition", detail: "there is no competition '\(id.prefix(64))'") }
         return try JSONResponse.make(CompetitionResource(competition, disabled: try await state.graderHealth().disabledCompetitions()[id],
-                                                         environments: try await state.environmentStatuses()[id]))
+                                                         environments: try await state.environmentStatuses(withReasons: principal.role == .admin)[id]))
     }
 
     struct QueueResource: Encodable {

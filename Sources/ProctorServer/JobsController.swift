@@ -64,7 +64,7 @@ struct JobsController {
             resource.warning = """
                 no connected node runs competition \(stored.job.competitionID) now; the job waits for one, \
                 and fails if none comes within \(after) minutes
-                """
+                """ + ((try await state.environmentFailure(stored.job.competitionID)).map { " (\($0))" } ?? "")
         }
         var response = try JSONResponse.make(resource, status: stored.created ? .created : .ok)
         response.headers[.location] = "/v1/jobs/\(stored.job.id)"

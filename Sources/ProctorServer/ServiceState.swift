@@ -64,9 +64,9 @@ struct ServiceState: Sendable {
 
     /// Every competition as the API shows it: disabled by its manifest or data,
     /// or by the service because its grader fails everywhere.
-    func competitionResources() async throws -> [CompetitionsController.CompetitionResource] {
+    func competitionResources(withReasons: Bool = true) async throws -> [CompetitionsController.CompetitionResource] {
         let disabled = try await graderHealth().disabledCompetitions()
-        let environments = try await environmentStatuses()
+        let environments = try await environmentStatuses(withReasons: withReasons)
         return catalog.all.map { competition in
             CompetitionsController.CompetitionResource(competition, disabled: disabled[competition.id], environments: environments[competition.id])
         }
@@ -74,7 +74,9 @@ struct ServiceState: Sendable {
 
     /// Where each competition's environment stands on each node that is not
     /// offline (the local worker included), by competition id then node name.
-    func environmentStatuses() async throws -> [String: [String: EnvironmentStatus]] {
+    /// A build's failure reason (a tool's output, the node's paths) is for
+    /// admins: without `withReasons` only the state is told.
+    func environmentStatuses(withReasons: Bool = true) async throws -> [String: [String: EnvironmentStatus]] {
         var byCompetition: [String: [String: EnvironmentStatus]] = [:]
         let now = Date()
         for node in try await store.nodes() where node.status(at: now, timeout: configuration.leaseSeconds * 2) != "offline" {
@@ -85,7 +87,15 @@ struct ServiceState: Sendable {
                 byCompetition[competition, default: [:]][configuration.localWorkerID] = status
             }
         }
-        return byCompetition
+        guard !withReasons else { return byCompetition }
+        return byCompetition.mapValues { $0.mapValues { EnvironmentStatus($0.state) } }
+    }
+
+    /// Words for users when `competitionID`'s environment failed to build on
+    /// some node (the organizer must fix it), or `nil`.
+    func environmentFailure(_ competitionID: String) async throws -> String? {
+        guard try await environmentStatuses()[competitionID]?.values.contains(where: { $0.state == .failed }) == true else { return nil }
+        return "the competition's software environment failed to build on the nodes; its organizers have been told the reason"
     }
 
     /// Queue shapes remembered for a quarter of a second (shared by every

@@ -47,6 +47,8 @@ struct UnrunnableSweep: Service {
             "competition \(competition) is disabled (\(reason))"
         } else if state.catalog.current(competition) == nil {
             "competition \(competition) is no longer offered"
+        } else if let failure = try await state.environmentFailure(competition) {
+            "no connected node can run competition \(competition): \(failure)"
         } else {
             "no connected node can run competition \(competition) (none has its labels, GPUs or data)"
         }

@@ -96,6 +96,8 @@ struct EnvironmentBuilder: Sendable {
         }
         switch report.verdict {
         case .exited(code: 0): return
+        case .exited where ChildProcess.tail(of: log, lines: 40).contains("No space left on device"):
+            throw EnvironmentProblem("installing the requirements went past the build's disk limit (\(settings.buildDisk) bytes): \(ChildProcess.tail(of: log))")
         case .limitExceeded(let limit):
             throw EnvironmentProblem("installing the requirements went past the build's \(limit.rawValue) limit (time \(Int(settings.buildTime)) s, disk \(settings.buildDisk) bytes)")
         default:

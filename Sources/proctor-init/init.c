@@ -194,6 +194,13 @@ void init_main(const struct config *cfg, int out_w, int err_w) {
     report_full("/tmp", "tmp");
     report_full("/workspace", "workspace");
     report_full("/dev/shm", "shm");
+    /* And the spec's scratch directories: every other tmpfs but /dev. */
+    for (int i = 0; i < cfg->nops; i++) {
+        const struct mount_op *op = &cfg->ops[i];
+        if (op->kind == OP_TMPFS && strcmp(op->a, "/dev") && strcmp(op->a, "/tmp") && strcmp(op->a, "/workspace") &&
+            strcmp(op->a, "/dev/shm"))
+            report_full(op->a, op->a);
+    }
     unsigned skipped = 0;
     if (host_ws >= 0) {
         /* What comes back is bounded, and must be done by the supervisor's

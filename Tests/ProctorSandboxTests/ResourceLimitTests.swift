@@ -63,6 +63,15 @@ import Testing
         #expect(run.stdout.contains("No space left on device"))
     }
 
+    @Test func fillingAScratchDirectoryIsReportedAsDisk() async throws {
+        let run = try await Harness.run("dd if=/dev/zero of=/env/fill bs=1M count=64 2>&1; exit 1") {
+            $0.disk = 4 << 20
+            $0.fileSize = 1 << 30
+        } configure: { $0.scratch = ["/env"] }
+        #expect(run.report.verdict == .limitExceeded(.disk))
+        #expect(run.stdout.contains("No space left on device"))
+    }
+
     @Test func fileSizeLimitStopsOneBigFile() async throws {
         let run = try await Harness.run("exec dd if=/dev/zero of=/tmp/big bs=1M count=8") {
             $0.fileSize = 1 << 20

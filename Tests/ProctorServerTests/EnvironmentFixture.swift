@@ -18,12 +18,14 @@ enum EnvironmentFixture {
     }()
 
     /// A wheelhouse holding `proctorpkg` 1.0 and 2.0; returns it and each wheel's SHA-256 by version.
-    static func wheelhouse() async throws -> (path: String, hashes: [String: String]) {
+    /// With `padding`, version 1.0 carries a data file of that many bytes.
+    static func wheelhouse(padding: Int = 0) async throws -> (path: String, hashes: [String: String]) {
         let path = NSTemporaryDirectory() + "proctor-wheels-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         var hashes: [String: String] = [:]
         for version in ["1.0", "2.0"] {
-            let made = try await runToEnd("/usr/bin/python3", [fixtures + "/make_wheel.py", "proctorpkg", version, path])
+            let made = try await runToEnd("/usr/bin/python3", [fixtures + "/make_wheel.py", "proctorpkg", version, path]
+                                          + (padding > 0 && version == "1.0" ? [String(padding)] : []))
             try #require(made.status == 0)
             hashes[version] = made.output.trimmingCharacters(in: .whitespacesAndNewlines)
         }

@@ -78,12 +78,12 @@ import Testing
                                                requirements: EnvironmentFixture.pin("1.0", wheels.hashes["1.0"] ?? "", package: "nosuchpkg"))
         }
         defer { Task { await server.stop() } }
-        let client = try await server.client("ada")
+        let client = try await server.client("ada"), admin = try await server.client("root", role: .admin)
         var reasons: [String: String] = [:]
         let deadline = ContinuousClock.now + .seconds(180)
         while reasons.count < 2 && ContinuousClock.now < deadline {
             for id in ["pyenv-badhash", "pyenv-missing"] {
-                if let status = try await EnvironmentFixture.status(client, id), status["state"] as? String == "failed" {
+                if let status = try await EnvironmentFixture.status(admin, id), status["state"] as? String == "failed" {
                     reasons[id] = status["reason"] as? String
                 }
             }
@@ -91,13 +91,18 @@ import Testing
         }
         #expect(reasons["pyenv-badhash"]?.contains("HASHES") == true, "\(reasons)")
         #expect(reasons["pyenv-missing"]?.contains("nosuchpkg") == true, "\(reasons)")
-        // A job for it waits with a warning instead of failing; the CLI shows the reason.
+        // A job for it waits with a warning instead of failing.
         let waiting = try await EnvironmentFixture.submit(client, "pyenv-missing", "echo 1 > out.txt")
-        #expect((waiting["warning"] as? String)?.contains("no connected node") == true, "\(waiting)")
+        #expect((waiting["warning"] as? String)?.contains("environment failed to build") == true, "\(waiting)")
         try await Task.sleep(for: .seconds(2))
         #expect(try await server.store.job(id: waiting["id"] as? String ?? "")?.state == .queued)
-        let listed = try await client.call(.GET, "/v1/competitions").text
-        #expect(listed.contains("nosuchpkg"))
+        // Participants see the state; the reason (a tool's output, the node's paths) is for admins, and the CLI shows it.
+        let seen = try await EnvironmentFixture.status(client, "pyenv-missing")
+        #expect(seen?["state"] as? String == "failed" && seen?["reason"] == nil)
+        let listed = try await runToEnd(Built.proctor, ["competitions"],
+                                        environment: ["PROCTOR_SERVER": server.url, "PROCTOR_TOKEN": admin.token ?? "", "PATH": "/usr/bin:/bin"])
+        let line = listed.output.split(separator: "\n").first { $0.contains("environment python") && $0.contains("nosuchpkg") }
+        #expect(line?.contains("failed: ") == true, "\(listed.output)")
     }
 
     @Test func aJobWhoseEnvironmentIsStillBuildingWaitsAndThenRuns() async throws {
@@ -122,6 +127,33 @@ import Testing
         let done = try await server.waitForEnd(client, job["id"] as? String ?? "", timeout: .seconds(180))
         #expect(done["state"] as? String == "succeeded", "\(done)")
         #expect(EnvironmentFixture.row(done)["solution"] as? String == "2.0")
+    }
+
+    @Test func aRemoteNodeReportsWhereEachEnvironmentStandsThereForAdminsToSee() async throws {
+        let server = try await TestServer(slots: 0, extraCompetitions: { root in
+            try EnvironmentFixture.competition(in: root, id: "pyenv-future", requirements: EnvironmentFixture.pin("1.0", String(repeating: "ab", count: 32)))
+            // A Python this node does not have: the build fails at once, with no package index needed.
+            let path = root + "/pyenv-future/competition.json"
+            var manifest = try JSONDecoder().decode(CompetitionManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            manifest.environment?.python = "3.99"
+            try JSONEncoder().encode(manifest).write(to: URL(fileURLWithPath: path))
+        })
+        defer { Task { await server.stop() } }
+        let worker = try await server.remoteWorker("node-env")
+        defer { worker.cancel() }
+        let admin = try await server.client("root", role: .admin)
+        var reported: [String: Any]?
+        for _ in 0..<150 where reported == nil {
+            let nodes = try await admin.call(.GET, "/v1/admin/nodes").json?["nodes"] as? [[String: Any]] ?? []
+            let node = nodes.first { $0["name"] as? String == "node-env" }
+            reported = (node?["environments"] as? [String: [String: Any]])?["pyenv-future"]
+            if reported?["state"] as? String != "failed" { reported = nil }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect((reported?["reason"] as? String)?.contains("Python 3.99 is not installed") == true, "\(String(describing: reported))")
+        #expect(try await EnvironmentFixture.status(admin, "pyenv-future")?["state"] as? String == "failed")
+        let listed = try await runToEnd(Built.proctor, ["admin", "nodes", "--data-dir", server.directory], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(listed.output.contains("node-env\tpyenv-future's environment: failed: Python 3.99"), "\(listed.output)")
     }
 
     @Test func aRootfsCompetitionRunsBothStagesOnItsOwnSystem() async throws {
@@ -154,6 +186,24 @@ import Testing
         // Nothing half-built is left beside it.
         let entries = try FileManager.default.contentsOfDirectory(atPath: root).filter { !$0.hasPrefix(".locks") && !$0.hasPrefix(".sizes") && !$0.hasPrefix(".tools") }
         #expect(entries == [recipe.identity])
+    }
+
+    @Test func aBuildOverItsDiskLimitFailsWithTheReasonAndLeavesNothingBehind() async throws {
+        // A package of 64 MiB, into a build allowed 48 MiB.
+        let wheels = try await EnvironmentFixture.wheelhouse(padding: 64 << 20)
+        let root = NSTemporaryDirectory() + "proctor-environments-" + UUID().uuidString
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let cache = EnvironmentCache(root: root, sandbox: try Sandbox(),
+                                     settings: EnvironmentSettings(wheelhouse: wheels.path, buildDisk: 48 << 20), logger: logger)
+        let recipe = EnvironmentRecipe(python: EnvironmentFixture.python, requirements: EnvironmentFixture.pin("1.0", wheels.hashes["1.0"] ?? ""))
+        let status = await cache.prepare(recipe)
+        #expect(status.state == .failed)
+        #expect(status.reason?.contains("disk limit") == true, "\(status)")
+        #expect(!cache.isReady(recipe))
+        let left = try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.hasPrefix(".build-") || $0.count == 64 }
+        #expect(left.isEmpty, "\(left)")
+        // Remembered: asking again does not build again until the retry time.
+        #expect(await cache.prepare(recipe) == status)
     }
 
     @Test func evictionUnderTheCapNeverRemovesAnEnvironmentInUse() async throws {
