@@ -38,14 +38,19 @@ struct WorkerController {
         try Self.owner(node: try context.requirePrincipal().user.name, instance: request.headers[Self.instanceField])
     }
 
+    /// What a node says of its environments, as stored: competitions by
+    /// their ids only (others dropped), at most 1000, reasons cut at 2000 characters.
+    static func environments(_ reported: [String: EnvironmentStatus]?) -> [String: EnvironmentStatus] {
+        let valid = (reported ?? [:]).filter { Identifier.isCompetitionID($0.key) }.sorted { $0.key < $1.key }.prefix(1000)
+        return Dictionary(uniqueKeysWithValues: valid.map { ($0.key, EnvironmentStatus($0.value.state, reason: $0.value.reason.map { String($0.prefix(2000)) })) })
+    }
+
     @Sendable func lease(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         let node = try context.requirePrincipal().user.name
         guard let body = try? await request.decode(as: LeaseRequest.self, context: context), (0...256).contains(body.slots),
             body.competitions.count <= 1000, body.competitions.allSatisfy(Identifier.isCompetitionID),
             body.maxExpectedTime.map({ $0.isFinite && $0 >= 0 }) ?? true, body.waitSeconds.map({ $0.isFinite && $0 >= 0 }) ?? true,
-            body.protocolVersion.map({ (0...1_000_000).contains($0) }) ?? true,
-            (body.environments ?? [:]).count <= 1000, (body.environments ?? [:]).keys.allSatisfy(Identifier.isCompetitionID),
-            (body.environments ?? [:]).values.allSatisfy({ ($0.reason?.utf8.count ?? 0) <= 4096 })
+            body.protocolVersion.map({ (0...1_000_000).contains($0) }) ?? true
         else { throw Problem.badRequest("send JSON {\"slots\": N, \"competitions\": [ids], \"labels\": {}, \"version\": \"…\"}") }
         let spoken = body.protocolVersion ?? 1
         guard WorkerProtocol.accepted.contains(spoken) else {
@@ -58,7 +63,7 @@ struct WorkerController {
         let holder = try Self.owner(node: node, instance: body.instance)
         let registered = try await state.store.touchNode(name: node, slots: body.slots, labels: body.labels ?? [:],
                                                          version: body.version ?? "", competitions: body.competitions,
-                                                         environments: body.environments ?? [:], at: Date())
+                                                         environments: Self.environments(body.environments), at: Date())
         let deadline = ContinuousClock.now + .milliseconds(Int(min(body.waitSeconds ?? 0, state.configuration.longPollSeconds) * 1000))
         guard registered.state == .active else { return Response(status: .noContent) }
         // Competitions whose grader fails on this node (or everywhere) are not handed to it.

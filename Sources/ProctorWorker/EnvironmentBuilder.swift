@@ -38,6 +38,8 @@ struct EnvironmentBuilder: Sendable {
         let uid = sandbox.uid(forSlot: settings.buildSlot)
         chown(output, uid, uid)
 
+        let fetcher = WheelFetcher(tools: root + "/.tools", timeout: settings.buildTime, asNobody: true)
+        let pip = URL(fileURLWithPath: try await fetcher.tool(python: python)).deletingLastPathComponent().deletingLastPathComponent().path
         let wheels: String
         if let wheelhouse = settings.wheelhouse {
             wheels = wheelhouse
@@ -47,10 +49,9 @@ struct EnvironmentBuilder: Sendable {
                 throw EnvironmentProblem("cannot write to the environment cache \(root)")
             }
             chown(wheels, 65534, 65534)
-            let fetcher = WheelFetcher(tools: root + "/.tools", timeout: settings.buildTime, asNobody: true)
             try await fetcher.fetch(requirements: requirements, into: wheels, python: python, log: work + "/fetch.log")
         }
-        try await install(python: python, requirements: requirements, wheels: wheels, output: output, log: work + "/install.log")
+        try await install(python: python, pip: pip, requirements: requirements, wheels: wheels, output: output, log: work + "/install.log")
         guard FileManager.default.isExecutableFile(atPath: output + "/bin/python") else {
             throw EnvironmentProblem("the build left no bin/python in the environment")
         }
@@ -60,13 +61,15 @@ struct EnvironmentBuilder: Sendable {
         }
     }
 
-    /// Installs the wheels into `/env` in the sandbox and copies the result out.
-    private func install(python: String, requirements: String, wheels: String, output: String, log: String) async throws(EnvironmentProblem) {
+    /// Installs the wheels into `/env` in the sandbox, with the pip of the
+    /// virtual environment `pip` (bound read-only at `/pip`), and copies the result out.
+    private func install(python: String, pip: String, requirements: String, wheels: String, output: String,
+                         log: String) async throws(EnvironmentProblem) {
         let script = """
             set -e
-            \(python) -m venv /env
-            /env/bin/python -m pip install --no-index --find-links /wheels --only-binary=:all: --require-hashes \
-            --no-cache-dir --disable-pip-version-check --quiet --requirement /recipe/requirements.txt
+            \(python) -m venv --without-pip /env
+            /pip/bin/python -m pip --python /env/bin/python install --no-index --find-links /wheels --only-binary=:all: \
+            --require-hashes --no-cache-dir --disable-pip-version-check --quiet --requirement /recipe/requirements.txt
             cp -a /env/. /out/
             """
         var spec = SandboxSpec(command: ["/bin/sh", "-c", script], slot: settings.buildSlot)
@@ -80,6 +83,7 @@ struct EnvironmentBuilder: Sendable {
         spec.limits.processes = 256
         spec.scratch = ["/env"]
         spec.binds = [BindMount(source: wheels, destination: "/wheels"), BindMount(source: requirements, destination: "/recipe/requirements.txt"),
+                      BindMount(source: pip, destination: "/pip"),
                       BindMount(source: output, destination: "/out", writable: true)]
         spec.environment = ["PIP_NO_CACHE_DIR=1", "PIP_CONFIG_FILE=/dev/null"]
         spec.stdout = log + ".out"

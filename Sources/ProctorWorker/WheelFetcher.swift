@@ -4,6 +4,8 @@ import Foundation
 /// hash, with pip's `--only-binary=:all:` (a download runs no package code).
 /// Used by a node's environment builds (as `nobody`) and by
 /// `proctor environment fetch`, which fills a wheelhouse for offline nodes.
+/// Its pip also installs those wheels in the build sandbox, so environments
+/// carry no pip of their own.
 public struct WheelFetcher: Sendable {
     /// Where the pip of each interpreter is kept (the node's own Python may have none).
     public var tools: String
@@ -39,8 +41,9 @@ public struct WheelFetcher: Sendable {
         }
     }
 
-    /// A pip for `python`, made once with the interpreter's `venv` and kept.
-    private func tool(python: String) async throws(EnvironmentProblem) -> String {
+    /// A pip for `python`: a virtual environment holding only pip, made once
+    /// with the interpreter's `venv` and kept; returns its interpreter.
+    func tool(python: String) async throws(EnvironmentProblem) -> String {
         let version = URL(fileURLWithPath: python).lastPathComponent
         let tool = tools + "/" + version
         if FileManager.default.isExecutableFile(atPath: tool + "/bin/python") { return tool + "/bin/python" }

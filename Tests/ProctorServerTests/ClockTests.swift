@@ -83,7 +83,7 @@ struct ClockTests {
 
     @Test(arguments: ["+3h", "-3h"])
     func aNodeWhoseClockIsHoursOffRunsJobsOnTheServersTime(offset: String) async throws {
-        let server = try await TestServer(slots: 0, leaseSeconds: 3)
+        let server = try await TestServer(slots: 0, leaseSeconds: 8)
         defer { Task { await server.stop() } }
         let worker = try await Self.worker("skewed", for: server, environment: try Self.skewed(offset))
         // SIGKILL: under libfaketime a worker has been seen to outlive SIGTERM.
@@ -111,7 +111,7 @@ struct ClockTests {
     /// An NTP step of an hour back, and a leap second (the same second twice).
     @Test(arguments: ["-3600", "-1"])
     func aClockSteppedBackMidJobGivesNoNegativeDurationsAndNoLostLease(step: String) async throws {
-        let server = try await TestServer(slots: 0, leaseSeconds: 3)
+        let server = try await TestServer(slots: 0, leaseSeconds: 8)
         defer { Task { await server.stop() } }
         let file = server.directory + "/clock-offset"
         try "+0".write(toFile: file, atomically: true, encoding: .utf8)

@@ -9,7 +9,9 @@ import Testing
 
 /// Competitions that bring their own software: a Python environment built
 /// once per node from pinned requirements and bound read-only at `/env`.
-@Suite struct EnvironmentTests {
+/// One test at a time: builds are CPU-heavy, and the rest of the suite's
+/// timing-sensitive tests share the machine.
+@Suite(.serialized) struct EnvironmentTests {
     /// A server whose local worker builds environments from `wheelhouse`.
     private func server(_ wheelhouse: String, cacheBytes: UInt64? = nil, competitions: @escaping (String) throws -> Void) async throws -> TestServer {
         try await TestServer(extraCompetitions: competitions) { configuration in
@@ -170,6 +172,29 @@ import Testing
         #expect(EnvironmentFixture.row(done)["solution"] as? String == "proctor-rootfs own")
     }
 
+    @Test func environmentFetchFillsAWheelhouseThatANodeWithoutAPackageIndexBuildsFrom() async throws {
+        // The fixture's wheels stand for the package index here.
+        let index = try await EnvironmentFixture.wheelhouse()
+        let requirements = EnvironmentFixture.pin("2.0", index.hashes["2.0"] ?? "")
+        let directory = NSTemporaryDirectory() + "proctor-server-" + UUID().uuidString
+        try TestServer.makeCompetitions(in: directory + "/competitions") { try EnvironmentFixture.competition(in: $0, id: "pyenv", requirements: requirements) }
+        let wheelhouse = directory + "/wheelhouse"
+        let fetched = try await runToEnd(Built.proctor, ["environment", "fetch", "--competitions", directory + "/competitions", "--wheelhouse", wheelhouse],
+                                         environment: ["PATH": "/usr/bin:/bin", "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": index.path],
+                                         includingErrors: true)
+        #expect(fetched.status == 0, "\(fetched.output)")
+        #expect(fetched.output.contains("pyenv v1: wheels for Python \(EnvironmentFixture.python)"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: wheelhouse) == ["proctorpkg-2.0-py3-none-any.whl"])
+
+        let server = try await TestServer(directory: directory, configure: { $0.environments.wheelhouse = wheelhouse })
+        defer { Task { await server.stop() } }
+        let client = try await server.client("ada")
+        let job = try await EnvironmentFixture.submit(client, "pyenv", "python3 -c 'import proctorpkg; print(proctorpkg.VERSION)' > out.txt")
+        let done = try await server.waitForEnd(client, job["id"] as? String ?? "", timeout: .seconds(180))
+        #expect(done["state"] as? String == "succeeded", "\(done)")
+        #expect(EnvironmentFixture.row(done)["solution"] as? String == "2.0")
+    }
+
     @Test func twoWorkersAskingForOneEnvironmentAtOnceBuildItOnce() async throws {
         let wheels = try await EnvironmentFixture.wheelhouse()
         let root = NSTemporaryDirectory() + "proctor-environments-" + UUID().uuidString
@@ -230,11 +255,9 @@ import Testing
         #expect(!cache.isReady(inUse), "released, it may go")
         #expect(cache.acquire(inUse) == nil, "an evicted environment cannot be held")
     }
-}
 
-/// The digits demo: real numpy and scikit-learn from the package index,
-/// built by the node, used by a solution and its grader.
-@Suite struct DigitsDemoTests {
+    /// The digits demo: real numpy and scikit-learn from the package index,
+    /// fetched and built by the node, used by a solution and its grader.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["PROCTOR_TEST_OFFLINE"] == nil,
                    "PROCTOR_TEST_OFFLINE is set: no package index to build the digits environment from"))
     func theExampleSolutionTrainsWithTheCompetitionsOwnScikitLearnAndScoresAbove90Percent() async throws {
@@ -252,27 +275,5 @@ import Testing
         #expect(EnvironmentFixture.row(done)["numpy"] as? String == "1.26.4", "the grader's numpy is the environment's")
         // The node itself has no scikit-learn: the solution could only use the environment's.
         #expect(try await runToEnd("/usr/bin/python3", ["-c", "import sklearn"], includingErrors: true).status != 0)
-    }
-
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["PROCTOR_TEST_OFFLINE"] == nil,
-                   "PROCTOR_TEST_OFFLINE is set: no package index to fill the wheelhouse from"))
-    func aNodeWithoutAPackageIndexBuildsTheDigitsEnvironmentFromAFetchedWheelhouse() async throws {
-        let wheelhouse = NSTemporaryDirectory() + "proctor-wheelhouse-" + UUID().uuidString
-        let fetched = try await runToEnd(Built.proctor, ["environment", "fetch", "--competitions", Built.root + "/examples/competitions",
-                                                         "--wheelhouse", wheelhouse], includingErrors: true)
-        #expect(fetched.status == 0, "\(fetched.output)")
-        #expect(fetched.output.contains("digits v1"))
-        let server = try await TestServer(extraCompetitions: { root in
-            try FileManager.default.copyItem(atPath: Built.root + "/examples/competitions/digits", toPath: root + "/digits")
-        }, configure: { $0.environments.wheelhouse = wheelhouse })
-        defer { Task { await server.stop() } }
-        let client = try await server.client("ada")
-        let solution = try Data(contentsOf: URL(fileURLWithPath: Built.root + "/examples/digits/solution.py"))
-        let response = try await client.submit(competition: "digits", fileName: "solution.py", contents: solution)
-        let done = try await server.waitForEnd(client, response.json?["id"] as? String ?? "", timeout: .seconds(600))
-        #expect(done["state"] as? String == "succeeded", "\(done)")
-        #expect((done["score"] as? Double ?? 0) > 0.9)
-        // Nothing was downloaded: no pip was even made for fetching.
-        #expect(!FileManager.default.fileExists(atPath: server.directory + "/data/environments/.tools"))
     }
 }
