@@ -48,7 +48,6 @@ struct EnvironmentBuilder: Sendable {
             guard (try? FileManager.default.createDirectory(atPath: wheels, withIntermediateDirectories: false)) != nil else {
                 throw EnvironmentProblem("cannot write to the environment cache \(root)")
             }
-            chown(wheels, 65534, 65534)
             try await fetcher.fetch(requirements: requirements, into: wheels, python: python, log: work + "/fetch.log")
         }
         try await install(python: python, pip: pip, requirements: requirements, wheels: wheels, output: output, log: work + "/install.log")

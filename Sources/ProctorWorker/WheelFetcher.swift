@@ -20,6 +20,10 @@ public struct WheelFetcher: Sendable {
         self.asNobody = asNobody
     }
 
+    /// Where downloads as `nobody` are staged: a place `nobody` can reach
+    /// whatever the permissions of the worker's own directory.
+    public static let stagingParent = "/var/tmp"
+
     /// Downloads what `requirements` pins into `directory`, for `python` (an interpreter's path).
     public func fetch(requirements: String, into directory: String, python: String, log: String) async throws(EnvironmentProblem) {
         let pip = try await tool(python: python)
@@ -30,9 +34,46 @@ public struct WheelFetcher: Sendable {
         where name.hasPrefix("PIP_") || ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "SSL_CERT_FILE"].contains(name) {
             environment[name] = value
         }
-        let download = [pip, "-m", "pip", "download", "--only-binary=:all:", "--require-hashes", "--no-cache-dir", "--quiet",
-                        "--requirement", requirements, "--dest", directory]
-        let command = asNobody ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] + download : download
+        guard asNobody else {
+            try await download(pip: pip, requirements: requirements, into: directory, environment: environment, log: log)
+            return
+        }
+        // `nobody` works in a directory of its own under /var/tmp, with copies
+        // of pip and the requirements; the wheels are moved to `directory` after.
+        var template = Array((Self.stagingParent + "/proctor-fetch-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw EnvironmentProblem("cannot make a staging directory in \(Self.stagingParent): \(String(cString: strerror(errno)))")
+        }
+        let staging = String(cString: made)
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        chmod(staging, 0o711)
+        let tool = URL(fileURLWithPath: pip).deletingLastPathComponent().deletingLastPathComponent().path
+        let wheels = staging + "/wheels"
+        do {
+            try FileManager.default.copyItem(atPath: tool, toPath: staging + "/pip")
+            try FileManager.default.copyItem(atPath: requirements, toPath: staging + "/requirements.txt")
+            try FileManager.default.createDirectory(atPath: wheels, withIntermediateDirectories: false)
+        } catch {
+            throw EnvironmentProblem("cannot stage the download in \(staging): \(error)")
+        }
+        chmod(staging + "/requirements.txt", 0o644)
+        chown(wheels, 65534, 65534)
+        try await download(pip: staging + "/pip/bin/python", requirements: staging + "/requirements.txt", into: wheels,
+                           environment: environment, log: log, prefix: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: wheels)) ?? [] where name.hasSuffix(".whl") {
+            do {
+                try? FileManager.default.removeItem(atPath: directory + "/" + name)
+                try FileManager.default.copyItem(atPath: wheels + "/" + name, toPath: directory + "/" + name)
+            } catch {
+                throw EnvironmentProblem("cannot move the downloaded \(name) into place: \(error)")
+            }
+        }
+    }
+
+    private func download(pip: String, requirements: String, into directory: String, environment: [String: String], log: String,
+                          prefix: [String] = []) async throws(EnvironmentProblem) {
+        let command = prefix + [pip, "-m", "pip", "download", "--only-binary=:all:", "--require-hashes", "--no-cache-dir", "--quiet",
+                                "--requirement", requirements, "--dest", directory]
         guard let status = await ChildProcess.run(command, environment: environment, output: log, timeout: timeout) else {
             throw EnvironmentProblem("downloading the requirements took longer than \(Int(timeout)) s")
         }

@@ -261,9 +261,13 @@ import Testing
     @Test(.enabled(if: ProcessInfo.processInfo.environment["PROCTOR_TEST_OFFLINE"] == nil,
                    "PROCTOR_TEST_OFFLINE is set: no package index to build the digits environment from"))
     func theExampleSolutionTrainsWithTheCompetitionsOwnScikitLearnAndScoresAbove90Percent() async throws {
-        let server = try await TestServer { root in
+        // The worker's directory is closed to others (0700): nobody, who downloads, works elsewhere.
+        let directory = NSTemporaryDirectory() + "proctor-server-" + UUID().uuidString
+        try TestServer.makeCompetitions(in: directory + "/competitions") { root in
             try FileManager.default.copyItem(atPath: Built.root + "/examples/competitions/digits", toPath: root + "/digits")
         }
+        chmod(directory, 0o700)
+        let server = try await TestServer(directory: directory)
         defer { Task { await server.stop() } }
         let client = try await server.client("ada")
         let solution = try Data(contentsOf: URL(fileURLWithPath: Built.root + "/examples/digits/solution.py"))
@@ -275,5 +279,8 @@ import Testing
         #expect(EnvironmentFixture.row(done)["numpy"] as? String == "1.26.4", "the grader's numpy is the environment's")
         // The node itself has no scikit-learn: the solution could only use the environment's.
         #expect(try await runToEnd("/usr/bin/python3", ["-c", "import sklearn"], includingErrors: true).status != 0)
+        // The download's staging directory is gone.
+        let staged = try FileManager.default.contentsOfDirectory(atPath: WheelFetcher.stagingParent).filter { $0.hasPrefix("proctor-fetch-") }
+        #expect(staged.isEmpty, "\(staged)")
     }
 }
