@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-demo}
 
-packages=(libseccomp-dev libsqlite3-dev pkg-config)
+# The demo competitions run Python; competitions' own environments are built
+# with python3-venv, and downloaded as nobody with util-linux's setpriv.
+packages=(libseccomp-dev libsqlite3-dev pkg-config python3 python3-venv util-linux)
 if [ "$what" = test ]; then
-  packages+=(python3 python3-venv procps util-linux gcc openssl postgresql postgresql-client faketime)
+  packages+=(procps gcc openssl postgresql postgresql-client faketime)
 fi
 
 if ! command -v swift >/dev/null; then
