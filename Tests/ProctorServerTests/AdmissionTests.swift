@@ -53,7 +53,8 @@ import Testing
     @Test func aCrowdIsAnsweredOr503NeverDropped() async throws {
         let server = try await TestServer(slots: 0, configure: { $0.maxInFlight = 3 })
         defer { Task { await server.stop() } }
-        let alice = try await server.client("alice"), node = try await server.client("node-1", role: .worker)
+        // 40 requests at once on a busy machine: a client that waits for a connection.
+        let alice = try await server.client("alice", patient: true), node = try await server.client("node-1", role: .worker, patient: true)
         _ = try await server.submitShell(alice, "echo 1 > out.txt")
         // Workers waiting for other jobs (2 s long polls) hold every place a crowd could take.
         let lease = Data(#"{"slots": 1, "competitions": ["none-here"], "wait_seconds": 2}"#.utf8)
