@@ -37,6 +37,10 @@ public actor EnvironmentCache {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         chmod(root, 0o755)
+        // What an eviction renamed away but a crash kept it from removing.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where name.hasPrefix(".trash-") {
+            try? FileManager.default.removeItem(atPath: root + "/" + name)
+        }
     }
 
     /// Where `recipe`'s environment lives once built.

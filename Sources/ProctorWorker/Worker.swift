@@ -135,8 +135,8 @@ public final class Worker: Service, Sendable {
         while !shuttingDown {
             for competition in catalog.all where competition.isEnabled && !shuttingDown {
                 guard let recipe = competition.recipe, !environments.isReady(recipe) else { continue }
-                let status = try? await cancelWhenGracefulShutdown { await self.environments.prepare(recipe) }
-                if status?.state == .ready { await doorbell.ring() }
+                let status = await cancelWhenGracefulShutdown { await self.environments.prepare(recipe) }
+                if status.state == .ready { await doorbell.ring() }
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
         }
