@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Limits of one grading stage as a competition declares them; anything left
 /// out takes the sandbox's safe default.
 public struct StageLimits: Codable, Sendable, Equatable {
@@ -62,6 +68,14 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
     /// The competition's own software (``EnvironmentDeclaration``); `nil` runs
     /// both stages on the node's system.
     public var environment: EnvironmentDeclaration?
+    /// Whether a higher or a lower score is better on the leaderboard (default: higher).
+    public var scoreOrder: ScoreOrder?
+    /// When the competition ends (ISO 8601, such as `2026-12-31T23:59:59Z`):
+    /// later submissions are refused, and the leaderboard turns to the
+    /// private score. `nil`: it never ends.
+    public var endsAt: String?
+    /// Submissions one user may make to this competition per UTC day, beside the service's quotas.
+    public var maxSubmissionsPerDay: Int?
     /// Who may read the grade stage's stdout and stderr. The grader reads the
     /// private answers, so by default only admins may; `public` shows them to
     /// the submitter too.
@@ -74,6 +88,19 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
         /// The job's owner too.
         case `public`
     }
+
+    /// Which way scores rank.
+    public enum ScoreOrder: String, Codable, Sendable {
+        case higher, lower
+    }
+
+    /// When the competition ends, parsed from `ends_at`; `nil` when it never does (or `ends_at` is malformed).
+    public var endDate: Date? {
+        endsAt.flatMap { try? Date($0, strategy: .iso8601) }
+    }
+
+    /// Whether the competition has ended at `now`.
+    public func hasEnded(at now: Date) -> Bool { endDate.map { now >= $0 } ?? false }
 
     /// Whether the submitter may read the grade stage's logs.
     public var gradeLogsArePublic: Bool { gradeLogs == .public }
@@ -105,6 +132,7 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
         case gradeLimits = "grade_limits", defaultExpectedTime = "default_expected_time"
         case maxExpectedTime = "max_expected_time", nodeLabels = "node_labels", gradeLogs = "grade_logs"
         case minComputeCapability = "min_compute_capability", environment
+        case scoreOrder = "score_order", endsAt = "ends_at", maxSubmissionsPerDay = "max_submissions_per_day"
     }
 
     /// The `expected_time` a submission may give, in seconds: from 1 up to
@@ -144,6 +172,8 @@ public struct CompetitionManifest: Codable, Sendable, Equatable {
             }
         }
         if let environment { problems += environment.problems() }
+        if let endsAt, endDate == nil { problems.append("ends_at '\(endsAt)' must be an ISO 8601 time such as 2026-12-31T23:59:59Z") }
+        if let maxSubmissionsPerDay, maxSubmissionsPerDay < 1 { problems.append("max_submissions_per_day must be at least 1") }
         if let d = defaultExpectedTime, let m = maxExpectedTime, d > m {
             problems.append("default_expected_time must not exceed max_expected_time")
         }

@@ -30,6 +30,9 @@ public struct Job: Codable, Sendable, Equatable, Identifiable {
     public var solutionReport: JSONValue?
     public var gradeReport: JSONValue?
     public var score: Double?
+    /// The score on the public part of the test set, when the grader gives
+    /// one (`public_score`): the leaderboard ranks by it until the competition ends.
+    public var publicScore: Double?
     public var results: [JSONValue]?
     public var error: JobError?
     /// The worker holding the job and until when, while leased or running.

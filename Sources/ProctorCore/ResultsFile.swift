@@ -31,6 +31,11 @@ public enum ResultsFile {
         JobError(.invalidOutput, "the grader found your submission invalid: \(why)")
     }
 
+    /// The `public_score` beside the score (the first line with a score), if the grader gave one.
+    public static func publicScore(in lines: [JSONValue]) -> Double? {
+        lines.first { $0["score"] != nil }?["public_score"]?.doubleValue
+    }
+
     public static let maximumBytes = 1 << 20
     public static let maximumLines = 1000
 
@@ -51,6 +56,9 @@ public enum ResultsFile {
             if score == nil, let s = value["score"] {
                 guard let n = s.doubleValue, n.isFinite else { return invalid("line \(number + 1) has a score that is not a finite number") }
                 score = n
+                if let p = value["public_score"], !(p.doubleValue?.isFinite ?? false) {
+                    return invalid("line \(number + 1) has a public_score that is not a finite number")
+                }
             }
             lines.append(value)
         }

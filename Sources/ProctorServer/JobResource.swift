@@ -23,6 +23,8 @@ struct JobResource: Encodable {
     var solution: JSONValue?
     var grade: JSONValue?
     var score: Double?
+    /// The score on the public part of the test set, when the grader gives one.
+    var publicScore: Double?
     var results: [JSONValue]?
     var error: JobError?
     var requestID: String
@@ -33,12 +35,16 @@ struct JobResource: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, state, competition, user, token, attempts, position, metadata, solution, grade, score, results, error, warning
+        case publicScore = "public_score"
         case competitionVersion = "competition_version", fileName = "file_name", createdAt = "created_at"
         case startedAt = "started_at", finishedAt = "finished_at", estimatedWaitSeconds = "estimated_wait_seconds"
         case expectedTime = "expected_time", cancelRequested = "cancel_requested", requestID = "request_id"
     }
 
-    init(_ job: Job, userName: String?, placement: (position: Int, wait: Double?)?) {
+    /// With `hidingPrivateScore` (a participant, before the competition
+    /// ends, of a competition whose grader gives a public score), the private
+    /// score is left out, from the results too.
+    init(_ job: Job, userName: String?, placement: (position: Int, wait: Double?)?, hidingPrivateScore: Bool = false) {
         id = job.id
         state = job.state
         competition = job.competitionID
@@ -56,8 +62,13 @@ struct JobResource: Encodable {
         metadata = job.metadata
         solution = job.solutionReport
         grade = job.gradeReport
-        score = job.score
-        results = job.results
+        score = hidingPrivateScore ? nil : job.score
+        publicScore = job.publicScore
+        results = hidingPrivateScore ? job.results?.map { line in
+            guard case .object(var fields) = line else { return line }
+            fields["score"] = nil
+            return .object(fields)
+        } : job.results
         error = job.error
         requestID = job.requestID
         token = userName == nil ? nil : job.tokenID

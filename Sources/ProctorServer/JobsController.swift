@@ -37,7 +37,8 @@ struct JobsController {
         do {
             stored = try await state.store.insert(job, limits: SubmissionLimits(
                 maxQueued: quotas.maxQueued, maxPerWindow: quotas.submissionsPerWindow,
-                windowStart: Date().addingTimeInterval(-quotas.window)))
+                windowStart: Date().addingTimeInterval(-quotas.window),
+                maxPerCompetitionDay: submission.competition.manifest.maxSubmissionsPerDay, dayStart: UTCDay.start(of: job.createdAt)))
             state.queueChanged()
         } catch let error as StoreError {
             try? FileManager.default.removeItem(atPath: paths.root)
@@ -50,6 +51,13 @@ struct JobsController {
                 let wait = Int((oldest.addingTimeInterval(quotas.window).timeIntervalSinceNow).rounded(.up))
                 throw Problem.tooMany("you submitted \(limit) jobs within \(Int(quotas.window)) s, the most allowed; retry in \(wait) s",
                                       slug: "rate-quota-exceeded", retryAfter: wait)
+            case .dailyQuota(let limit):
+                let reset = UTCDay.start(of: job.createdAt).addingTimeInterval(86400)
+                let wait = Int(reset.timeIntervalSince(job.createdAt).rounded(.up))
+                throw Problem.tooMany("""
+                    you made \(limit) submissions to \(job.competitionID) today, its daily limit; \
+                    it resets at 00:00 UTC, in \(wait / 3600) h \(wait % 3600 / 60) min
+                    """, slug: "daily-submissions-exceeded", retryAfter: wait)
             default:
                 throw Problem.badRequest(error.description)
             }

@@ -28,6 +28,8 @@ public struct ProctorServer: Sendable {
     let tokens = ExpiringCache<String, TokenLookup>(lifetime: .seconds(1))
     /// Queue shapes for positions and waits, a quarter of a second at most.
     let placements = ExpiringCache<String, QueuePlacement>(lifetime: .milliseconds(250), capacity: 1000)
+    /// Each competition's scored submissions, a second old at most (every page view reads them).
+    let standings = ExpiringCache<String, [Leaderboard.Submission]>(lifetime: .seconds(1), capacity: 1000)
     /// Grader health, a second at most.
     let graders = ExpiringCache<String, GraderHealth>(lifetime: .seconds(1), capacity: 1)
     /// Wakes long-polling remote workers when a job is submitted.
@@ -70,7 +72,7 @@ public struct ProctorServer: Sendable {
 
     var state: ServiceState {
         ServiceState(store: store, catalog: catalog, worker: worker, doorbell: doorbell, localGPUs: capacity.gpus, configuration: configuration,
-                     graders: graders, placements: placements)
+                     graders: graders, placements: placements, standings: standings)
     }
 
     /// The router with every route and middleware.

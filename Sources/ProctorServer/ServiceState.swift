@@ -104,6 +104,16 @@ struct ServiceState: Sendable {
     /// replica's API drop them at once (``queueChanged()``).
     let placements: ExpiringCache<String, QueuePlacement>
 
+    /// Each competition's scored submissions, at most a second old.
+    let standings: ExpiringCache<String, [Leaderboard.Submission]>
+
+    /// The leaderboard of `competition` as of now (public before its end, when its grader gives public scores).
+    func leaderboard(_ competition: Competition) async throws -> Leaderboard {
+        let id = competition.id
+        let submissions = try await standings.value(for: id) { try await store.scoredSubmissions(competitionID: id) } ?? []
+        return Leaderboard(submissions, order: competition.manifest.scoreOrder ?? .higher, ended: competition.manifest.hasEnded(at: Date()))
+    }
+
     /// Places queued jobs in the fair queue (one snapshot for all of them,
     /// at most a quarter of a second old).
     func placement(competitionID: String?) async throws -> QueuePlacement {
@@ -137,7 +147,15 @@ struct ServiceState: Sendable {
             if let rank { known = rank } else { known = try await store.rank(of: job) }
             place = current.place(job, rank: known)
         }
-        return JobResource(job, userName: userName, placement: place)
+        return JobResource(job, userName: userName, placement: place, hidingPrivateScore: userName == nil && hidesPrivateScores(job))
+    }
+
+    /// Whether a participant must not see `job`'s private score yet: its
+    /// grader gives a public one and the competition has not ended.
+    func hidesPrivateScores(_ job: Job) -> Bool {
+        guard job.publicScore != nil else { return false }
+        let manifest = (catalog.current(job.competitionID) ?? catalog.competition(job.competitionID, version: job.competitionVersion))?.manifest
+        return !(manifest?.hasEnded(at: Date()) ?? false)
     }
 
     /// The job, with its rank among its user's queued jobs while queued, if

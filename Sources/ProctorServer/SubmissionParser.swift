@@ -50,6 +50,10 @@ struct SubmissionParser {
             throw Problem(.notFound, slug: "unknown-competition", title: "Unknown competition",
                           detail: "there is no competition '\(competitionID)'; GET /v1/competitions lists them")
         }
+        if competition.manifest.hasEnded(at: Date()) {
+            throw Problem(.forbidden, slug: "competition-ended", title: "Competition ended",
+                          detail: "competition \(competitionID) ended at \(competition.manifest.endsAt ?? "its end"); submissions are closed, and its final leaderboard is at /v1/competitions/\(competitionID)/leaderboard")
+        }
         if let gpus = competition.manifest.gpus, gpus > 0, try await !state.canRunGPUJobs(needing: gpus) {
             throw Problem(.serviceUnavailable, slug: "no-capable-node", title: "No node can run this competition",
                           detail: "competition \(competitionID) needs \(gpus) GPU(s) and no worker with that many is connected; try again when a GPU node is up")

@@ -4,10 +4,12 @@ import ProctorCore
 extension JobStore {
     /// Inserts a queued job within `limits`; if the user already has a job
     /// with the same idempotency key, returns that one instead and `false`.
-    /// The checks run in the insert's transaction (on PostgreSQL under a lock
+    /// A competition's daily limit counts the user's submissions to it since
+    /// `dayStart`. The checks run in the insert's transaction (on PostgreSQL under a lock
     /// on the user's row), so parallel submissions cannot slip past them.
     public func insert(_ job: Job, limits: SubmissionLimits?) async throws -> (job: Job, created: Bool) {
         let windowStart = limits?.windowStart ?? .distantFuture
+        let dayStart = limits.flatMap { $0.maxPerCompetitionDay == nil ? nil : $0.dayStart } ?? .distantFuture
         let submitted = JobEvent(jobID: job.id, at: job.createdAt, from: nil, to: .queued, actor: "user:\(job.userID)", reason: "submitted")
         let insert: SQL = """
             INSERT INTO jobs (id, user_id, competition_id, competition_version, state, priority, file_name, expected_time,
@@ -21,12 +23,16 @@ extension JobStore {
             "SELECT * FROM jobs WHERE user_id = \(job.userID) AND idempotency_key = \(job.idempotencyKey)",
             "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM queue_counts WHERE user_id = \(job.userID)",
             "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM jobs WHERE user_id = \(job.userID) AND created_at >= \(windowStart)",
+            "SELECT COUNT(*) AS n FROM jobs WHERE user_id = \(job.userID) AND competition_id = \(job.competitionID) AND created_at >= \(dayStart)",
         ]) { rows in
             if let existing = rows[1].first { return FollowUp(result: (try Job(row: existing), false)) }
             if let limits {
                 if try rows[2].first?.value("n", as: Int.self) ?? 0 >= limits.maxQueued { throw StoreError.queueQuota(limit: limits.maxQueued) }
                 if let recent = rows[3].first, try recent.value("n", as: Int.self) >= limits.maxPerWindow {
                     throw StoreError.rateQuota(limit: limits.maxPerWindow, oldest: try recent.value("oldest", as: Date?.self) ?? limits.windowStart)
+                }
+                if let daily = limits.maxPerCompetitionDay, try rows[4].first?.value("n", as: Int.self) ?? 0 >= daily {
+                    throw StoreError.dailyQuota(limit: daily)
                 }
             }
             return FollowUp([insert, submitted.inserted], result: (job, true))

@@ -40,6 +40,7 @@ public enum JobTransitions {
         job.gradeReport = update.gradeReport ?? job.gradeReport
         job.score = update.score ?? job.score
         job.results = update.results ?? job.results
+        job.publicScore = update.results.flatMap(ResultsFile.publicScore) ?? job.publicScore
         if state != .queued { job.error = update.error ?? job.error }
         return (job, reason)
     }

@@ -74,6 +74,12 @@ enum Schema {
                 """,
             ]),
             Migration(version: 10, statements: ["ALTER TABLE nodes ADD COLUMN environments TEXT NOT NULL DEFAULT '{}'"]),
+            // Leaderboards read a competition's succeeded jobs; daily limits count a user's submissions to one.
+            Migration(version: 11, statements: [
+                "ALTER TABLE jobs ADD COLUMN public_score \(raw: real)",
+                "CREATE INDEX jobs_competition_state ON jobs(competition_id, state)",
+                "CREATE INDEX jobs_user_competition_created ON jobs(user_id, competition_id, created_at)",
+            ]),
         ]
     }
 

@@ -65,11 +65,16 @@ public struct SubmissionLimits: Sendable {
     public var maxQueued: Int
     public var maxPerWindow: Int
     public var windowStart: Date
+    /// The competition's own limit: at most this many submissions to it since `dayStart`.
+    public var maxPerCompetitionDay: Int?
+    public var dayStart: Date
 
-    public init(maxQueued: Int, maxPerWindow: Int, windowStart: Date) {
+    public init(maxQueued: Int, maxPerWindow: Int, windowStart: Date, maxPerCompetitionDay: Int? = nil, dayStart: Date = .distantFuture) {
         self.maxQueued = maxQueued
         self.maxPerWindow = maxPerWindow
         self.windowStart = windowStart
+        self.maxPerCompetitionDay = maxPerCompetitionDay
+        self.dayStart = dayStart
     }
 }
 
@@ -82,12 +87,15 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case queueQuota(limit: Int)
     /// Too many submissions in the window; the oldest of them was at `oldest`.
     case rateQuota(limit: Int, oldest: Date)
+    /// The competition's daily submissions used up.
+    case dailyQuota(limit: Int)
 
     public var description: String {
         switch self {
         case .conflict(let m), .notFound(let m), .invalid(let m): m
         case .queueQuota(let limit): "you already have \(limit) jobs queued"
         case .rateQuota(let limit, _): "you submitted \(limit) jobs in the current window"
+        case .dailyQuota(let limit): "you made \(limit) submissions to this competition today"
         }
     }
 }

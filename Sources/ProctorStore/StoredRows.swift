@@ -35,6 +35,7 @@ extension Job {
         solutionReport = JSONColumn.decode(JSONValue.self, try row.value("solution_report"))
         gradeReport = JSONColumn.decode(JSONValue.self, try row.value("grade_report"))
         score = try row.value("score")
+        publicScore = try row.value("public_score")
         results = JSONColumn.decode([JSONValue].self, try row.value("results"))
         error = JSONColumn.decode(JobError.self, try row.value("error"))
         leaseOwner = try row.value("lease_owner")
@@ -48,7 +49,7 @@ extension Job {
             """
             UPDATE jobs SET state = \(state.rawValue), started_at = \(startedAt), finished_at = \(finishedAt),
                 cancel_requested = \(cancelRequested), solution_report = \(try JSONColumn.encode(solutionReport)),
-                grade_report = \(try JSONColumn.encode(gradeReport)), score = \(score), results = \(try JSONColumn.encode(results)),
+                grade_report = \(try JSONColumn.encode(gradeReport)), score = \(score), public_score = \(publicScore), results = \(try JSONColumn.encode(results)),
                 error = \(try JSONColumn.encode(error)), fault = \(error?.fault.rawValue), lease_owner = \(leaseOwner), lease_expires_at = \(leaseExpiresAt)
             WHERE id = \(id)
             """

@@ -3,6 +3,7 @@ import ArgumentParser
 import ProctorNode
 import Foundation
 import ProctorClient
+import ProctorCore
 
 /// Where the server is and who we are: flags, else PROCTOR_SERVER / PROCTOR_TOKEN.
 struct ConnectionOptions: ParsableArguments {
@@ -182,6 +183,26 @@ struct JobsCommand: AsyncParsableCommand {
         let response = try await connection.client.call(.GET, "/v1/jobs" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
         if connection.json { return printJSON(response) }
         for job in response.json?["jobs"] as? [[String: Any]] ?? [] { print(jobLine(job)) }
+    }
+}
+
+struct LeaderboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "leaderboard", abstract: "Show a competition's leaderboard.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "Competition id.") var competition: String
+
+    func run() async throws {
+        guard Identifier.isCompetitionID(competition) else { throw ValidationError("'\(competition)' is not a competition id") }
+        let response = try await connection.client.call(.GET, "/v1/competitions/\(competition)/leaderboard")
+        if connection.json { return printJSON(response) }
+        let board = response.json ?? [:]
+        let basis = board["basis"] as? String == "public" ? "public score" : "score"
+        let ends = (board["ended"] as? Bool ?? false) ? "ended \(board["ends_at"] as? String ?? "")" : (board["ends_at"] as? String).map { "ends \($0)" } ?? "open"
+        print("\(competition): ranked by \(basis), \(board["score_order"] as? String ?? "higher") is better; \(ends)")
+        for row in board["rows"] as? [[String: Any]] ?? [] {
+            let score = (row["score"] as? Double).map { String($0) } ?? "?"
+            print("\(row["rank"] as? Int ?? 0)\t\(row["user"] as? String ?? "?")\t\(score)\t\(row["entries"] as? Int ?? 0) entries\t\(row["submitted_at"] as? String ?? "")")
+        }
     }
 }
 

@@ -11,7 +11,7 @@ struct Proctor: AsyncParsableCommand {
         commandName: "proctor",
         abstract: "Run untrusted code in a sandbox with hard limits, and grade it.",
         subcommands: [RunCommand.self, ServeCommand.self, WorkerCommand.self, AdminCommand.self, SubmitCommand.self, StatusCommand.self,
-                      LogsCommand.self, CancelCommand.self, JobsCommand.self, CompetitionsCommand.self, EnvironmentCommand.self])
+                      LogsCommand.self, CancelCommand.self, JobsCommand.self, CompetitionsCommand.self, LeaderboardCommand.self, EnvironmentCommand.self])
 
     /// Bad usage exits 2 with a message that says what was wrong, as the
     /// sandbox issue asks; ArgumentParser's own default would be 64.
