@@ -166,6 +166,7 @@ struct JobsController {
             throw Problem.forbidden("the grader's logs of \(job.competitionID) are for its organizers; your score and results are in the job itself")
         }
         let path = JobPaths(dataDirectory: state.configuration.dataDirectory, jobID: job.id).log(stage: stage, stream: stream)
+        if query["follow"] == "true" { return LogStream(state: state, jobID: job.id, path: path).response }
         guard let data = try await BlockingIO.run({ FileManager.default.contents(atPath: path) }) else {
             let why = job.state == .queued || job.state == .leased ? "the job has not started yet" : job.state.isTerminal ? "this stage did not run, or its logs were pruned" : "no output yet"
             throw Problem.notFound("no \(stage) \(stream) log: \(why)")

@@ -57,6 +57,8 @@ struct RetentionService: Service {
             }
             let tokens = try await store.deleteEndedTokens(before: cutoff)
             if tokens > 0 { logger.info("deleted ended tokens", metadata: ["tokens": "\(tokens)"]) }
+            // A browser session is over once ended: keeping it a day is enough to see it in the table.
+            _ = try await store.deleteEndedSessions(before: min(cutoff, Date().addingTimeInterval(-86400)))
         } catch {
             logger.error("deleting old job history failed", metadata: ["error": "\(error)"])
         }

@@ -80,6 +80,13 @@ enum Schema {
                 "CREATE INDEX jobs_competition_state ON jobs(competition_id, state)",
                 "CREATE INDEX jobs_user_competition_created ON jobs(user_id, competition_id, created_at)",
             ]),
+            Migration(version: 12, statements: [
+                """
+                CREATE TABLE web_sessions (
+                    id \(raw: d.rowID), hash TEXT NOT NULL UNIQUE, token_id \(raw: bigint) NOT NULL, csrf TEXT NOT NULL,
+                    created_at \(raw: real) NOT NULL, expires_at \(raw: real) NOT NULL, revoked_at \(raw: real))
+                """,
+            ]),
         ]
     }
 

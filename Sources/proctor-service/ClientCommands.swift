@@ -152,10 +152,26 @@ struct LogsCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "stdout or stderr.") var stream = "stdout"
     @Option(help: "solution or grade.") var stage = "solution"
+    @Flag(help: "Keep printing the log as the job writes it, until the job ends.") var follow = false
     @Argument(help: "Job id.") var id: String
 
     func run() async throws {
-        print(try await connection.client.call(.GET, connection.jobPath(id, "/logs?stream=\(stream)&stage=\(stage)")).text, terminator: "")
+        let path = connection.jobPath(id, "/logs?stream=\(stream)&stage=\(stage)")
+        guard follow else {
+            print(try await connection.client.call(.GET, path).text, terminator: "")
+            return
+        }
+        try await connection.client.events(path + "&follow=true") { event in
+            switch event.name {
+            case "log": print(event.data)
+            case "end":
+                let end = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: String] ?? [:]
+                writeError("job \(end["state"] ?? "ended")" + (end["score"].map { ", score \($0)" } ?? "") + (end["error"].map { ": \($0)" } ?? ""))
+                return false
+            default: break
+            }
+            return true
+        }
     }
 }
 
