@@ -10,7 +10,7 @@ what=${1:-demo}
 # with python3-venv, and downloaded as nobody with util-linux's setpriv.
 packages=(libseccomp-dev libsqlite3-dev pkg-config python3 python3-venv util-linux)
 if [ "$what" = test ]; then
-  packages+=(procps gcc openssl postgresql postgresql-client faketime)
+  packages+=(procps gcc openssl postgresql postgresql-client faketime chromium chromium-driver)
 fi
 
 if ! command -v swift >/dev/null; then
@@ -38,4 +38,10 @@ fi
 if [ "$what" = test ] && [ ! -x .build/schemathesis/bin/schemathesis ]; then
   python3 -m venv .build/schemathesis
   .build/schemathesis/bin/pip install -q "schemathesis>=4,<5"
+fi
+
+# The web pages are tested in headless Chromium, driven by selenium (from PyPI).
+if [ "$what" = test ] && ! .build/browser/bin/python -c "import selenium" 2>/dev/null; then
+  python3 -m venv .build/browser
+  .build/browser/bin/pip install -q "selenium>=4,<5"
 fi

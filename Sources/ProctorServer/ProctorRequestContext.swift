@@ -18,6 +18,8 @@ public struct Principal: Sendable {
 public struct ProctorRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    /// The browser's session, on the web pages' routes.
+    public var session: WebSession?
     /// The id that follows this request into logs and into the job it creates.
     public var requestID: String
     /// The client's IP address (behind a trusted proxy, the one it forwarded

@@ -30,6 +30,10 @@ public struct ProctorServer: Sendable {
     let placements = ExpiringCache<String, QueuePlacement>(lifetime: .milliseconds(250), capacity: 1000)
     /// Each competition's scored submissions, a second old at most (every page view reads them).
     let standings = ExpiringCache<String, [Leaderboard.Submission]>(lifetime: .seconds(1), capacity: 1000)
+    /// Browser sessions by cookie hash, a second old at most (a sign-out or revocation here drops them at once).
+    let sessions = ExpiringCache<String, SessionLookup>(lifetime: .seconds(1))
+    /// The pages' templates, parsed once.
+    let pages = WebPage()
     /// Grader health, a second at most.
     let graders = ExpiringCache<String, GraderHealth>(lifetime: .seconds(1), capacity: 1)
     /// Wakes long-polling remote workers when a job is submitted.
@@ -72,7 +76,7 @@ public struct ProctorServer: Sendable {
 
     var state: ServiceState {
         ServiceState(store: store, catalog: catalog, worker: worker, doorbell: doorbell, localGPUs: capacity.gpus, configuration: configuration,
-                     graders: graders, placements: placements, standings: standings)
+                     graders: graders, placements: placements, standings: standings, sessions: sessions)
     }
 
     /// The router with every route and middleware.
@@ -91,6 +95,12 @@ public struct ProctorServer: Sendable {
         AdminController(state: state, gpus: gpus).register(on: admin)
         let workers = router.group("v1/worker").add(middleware: Authenticator(store: store, tokens: tokens, limiter: limiter, roles: [.worker]))
         WorkerController(state: state, doorbell: doorbell).register(on: workers)
+        // The web pages: the same service, signed in with a session cookie.
+        let web = router.group().add(middleware: WebProblemMiddleware(pages: pages))
+        let signedIn = web.group().add(middleware: WebSessionMiddleware(store: store, sessions: sessions))
+        WebController(state: state, pages: pages, limiter: limiter).register(public: web, signedIn: signedIn)
+        let adminPages = web.group().add(middleware: WebSessionMiddleware(store: store, sessions: sessions, admin: true))
+        WebAdminController(state: state, pages: pages, gpus: gpus).register(on: adminPages)
         routes.load(router.routes)
         return router
     }

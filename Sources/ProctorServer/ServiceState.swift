@@ -107,6 +107,12 @@ struct ServiceState: Sendable {
     /// Each competition's scored submissions, at most a second old.
     let standings: ExpiringCache<String, [Leaderboard.Submission]>
 
+    /// Browser sessions found by their cookie's hash, at most a second old.
+    let sessions: ExpiringCache<String, SessionLookup>
+
+    /// Says this replica just ended a session or a token: its pages stop at once.
+    func sessionsChanged() { sessions.removeAll() }
+
     /// The leaderboard of `competition` as of now (public before its end, when its grader gives public scores).
     func leaderboard(_ competition: Competition) async throws -> Leaderboard {
         let id = competition.id

@@ -12,6 +12,8 @@ struct Submission {
     var expectedTime: Double?
     var metadata: JSONValue?
     var idempotencyKey: String?
+    /// The form's `_csrf` field (the web page's forms carry it).
+    var csrf: String?
 }
 
 /// Validates every field of `POST /v1/jobs`; each refusal names the field and
@@ -113,7 +115,8 @@ struct SubmissionParser {
             key = given
         }
         return Submission(competition: competition, fileName: fileName, file: filePart.data, expectedTime: expectedTime,
-                          metadata: metadata, idempotencyKey: key)
+                          metadata: metadata, idempotencyKey: key,
+                          csrf: form.part(named: "_csrf").map { String(decoding: $0.data, as: UTF8.self) })
     }
 
     static func seconds(_ value: Double) -> String {
