@@ -73,6 +73,18 @@ import Testing
             return response
         }
 
+        /// The submit form of a competition's page, with a file named `fileName`.
+        mutating func submit(_ competition: String, fileName: String, contents: String) async throws -> APIResponse {
+            var form = MultipartBody()
+            form.add(name: "_csrf", value: csrf)
+            form.add(name: "competition", value: competition)
+            form.add(name: "file", fileName: fileName, data: Data(contents.utf8))
+            let response = try await client.send(.POST, "/competitions/\(competition)/submit", body: form.data, contentType: form.contentType,
+                                                 headers: cookieHeader)
+            keep(response)
+            return response
+        }
+
         mutating func signIn(_ token: String) async throws -> APIResponse {
             _ = try await get("/sign-in")
             return try await post("/sign-in", ["token": token, "_csrf": csrf, "next": "/competitions"])
@@ -152,6 +164,14 @@ import Testing
         let missing = try await browser.get("/competitions/nope")
         #expect(missing.status == 404 && missing.text.contains("no competition &#39;nope&#39;"))
         #expect(try await browser.get("/competitions/over").text.contains("ended at 2020-01-01T00:00:00Z"))
+        // The submit form's refusals are pages that say what was wrong.
+        _ = try await browser.get("/competitions/shell")
+        let misnamed = try await browser.submit("shell", fileName: "solution.py", contents: "echo 1 > out.txt")
+        #expect(misnamed.status == 400 && misnamed.text.contains("accepts solution.sh, not &#39;solution.py&#39;"), "\(misnamed.text)")
+        let empty = try await browser.submit("shell", fileName: "solution.sh", contents: "")
+        #expect(empty.status == 400 && empty.text.contains("the file is empty"))
+        let accepted = try await browser.submit("shell", fileName: "solution.sh", contents: "echo 1 > out.txt")
+        #expect(accepted.status == 303 && accepted.header("Location")?.hasPrefix("/submissions/") == true)
         let admins = try await browser.get("/admin/users")
         #expect(admins.status == 403 && admins.text.contains("for admins"))
         _ = try await admin.call(.POST, "/v1/admin/tokens/\(issued["id"] as? Int ?? 0)/revoke")
