@@ -27,6 +27,7 @@ import Testing
         ]
         for (token, paths) in runs {
             let run = try await runToEnd(Self.binary, [
+                "--config-file", URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Fixtures/schemathesis.toml",
                 "run", server.url + "/openapi.yaml", "--url", server.url, "--checks", "all", "--max-examples", "20", "--seed", "20261124",
                 "--header", "Authorization: Bearer \(token)", "--include-path-regex", paths, "--no-color",
             ], environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "SCHEMATHESIS_HOOKS": ""])
