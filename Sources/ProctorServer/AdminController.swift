@@ -198,11 +198,7 @@ struct AdminController {
         do { body = try await request.decode(as: TokenRequest.self, context: context) } catch {
             throw Problem.badRequest("send JSON {\"user\": NAME, \"role\": \"user\"|\"admin\"|\"worker\", \"expires_in_seconds\": N}")
         }
-        guard User.isValidName(body.user) else { throw Problem.badRequest("user name must match [a-z0-9][a-z0-9._-]{0,63}") }
-        if let seconds = body.expiresInSeconds, !(seconds.isFinite && seconds >= 1 && seconds <= 10 * 365 * 86400) {
-            throw Problem.badRequest("expires_in_seconds must be from 1 second to 10 years (315360000)")
-        }
-        guard (body.label ?? "").count <= 200 else { throw Problem.badRequest("a token's label is at most 200 characters") }
+        try TokenIssuer.check(user: body.user, label: body.label ?? "", expiresIn: body.expiresInSeconds)
         let issued = try await TokenIssuer(store: state.store).issue(
             user: body.user, role: body.role ?? .user, label: body.label ?? "", expiresIn: body.expiresInSeconds)
         var resource = Self.resource(issued.token, user: body.user)
@@ -227,6 +223,17 @@ public struct TokenIssuer: Sendable {
     let store: JobStore
 
     public init(store: JobStore) { self.store = store }
+
+    /// Refuses what a token cannot be made with: a user name outside
+    /// `[a-z0-9][a-z0-9._-]{0,63}`, a label over 200 characters, a lifetime
+    /// outside one second to ten years.
+    static func check(user: String, label: String, expiresIn: Double?) throws {
+        guard User.isValidName(user) else { throw Problem.badRequest("user name must match [a-z0-9][a-z0-9._-]{0,63}") }
+        if let seconds = expiresIn, !(seconds.isFinite && seconds >= 1 && seconds <= 10 * 365 * 86400) {
+            throw Problem.badRequest("a token lasts from 1 second to 10 years (expires_in_seconds up to 315360000)")
+        }
+        guard label.count <= 200 else { throw Problem.badRequest("a token's label is at most 200 characters") }
+    }
 
     /// Creates the user if needed and a token for them; the text is shown once.
     public func issue(user name: String, role: Role, label: String, expiresIn: Double?) async throws -> (text: String, token: Token) {

@@ -49,7 +49,10 @@ import Testing
         let cancelledAt = ContinuousClock.now
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(ContinuousClock.now - cancelledAt < .seconds(1))
+        // Far within the run's 60 s limits: the cancel stopped it, not a limit. How
+        // soon (a millisecond or two) is measured by `bash bench/sandbox.sh`, not here,
+        // where a machine busy with the rest of the suite may take a second.
+        #expect(ContinuousClock.now - cancelledAt < .seconds(10))
         #expect(Harness.processes(ownedBy: Harness.sandbox.uid(forSlot: slot)).isEmpty)
     }
 
