@@ -41,6 +41,26 @@ public actor GPUAllocator {
     }
 
     /// Live readings of the healthy GPUs (for `/metrics`).
+    /// What a node tells the service of its GPUs with every lease request
+    /// (among its labels): `gpus`, how many are healthy, and `gpuN` for each,
+    /// its UUID then why it is out of service, or its use, memory and
+    /// temperature now. The service's nodes page shows them.
+    public func labels() -> [String: String] {
+        let statuses = self.statuses
+        let now = Dictionary(readings().map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+        var labels = ["gpus": String(statuses.filter { $0.unhealthy == nil }.count)]
+        for status in statuses {
+            var text = status.uuid
+            if let why = status.unhealthy {
+                text += " unhealthy: \(why)"
+            } else if let reading = now[status.index] {
+                text += " healthy, \(reading.utilization)% busy, \(reading.memoryUsed >> 20) MiB used, \(reading.temperature) °C"
+            }
+            labels["gpu\(status.index)"] = text
+        }
+        return labels
+    }
+
     public func readings() -> [GPU] {
         gpus.keys.sorted().filter { unhealthy[$0] == nil }.compactMap { try? nvml.gpu($0) }
     }

@@ -49,15 +49,9 @@ public struct WorkerCommand: AsyncParsableCommand {
         let gpus = try NVML(path: nvml).map(GPUAllocator.init)
         let capacity = await NodeCapacity.of(gpus, labels: parsedLabels)
         let fixedLabels = parsedLabels
-        // The service sees this node's GPUs among its labels (count and health, as of each request).
+        // The service sees this node's GPUs among its labels (health, use, memory, temperature, as of each request).
         let labels: @Sendable () async -> [String: String] = {
-            var current = fixedLabels
-            let statuses = await gpus?.statuses ?? []
-            current["gpus"] = String(statuses.filter { $0.unhealthy == nil }.count)
-            for status in statuses {
-                current["gpu\(status.index)"] = status.uuid + (status.unhealthy.map { " unhealthy: \($0)" } ?? "")
-            }
-            return current
+            fixedLabels.merging(await gpus?.labels() ?? ["gpus": "0"]) { _, gpu in gpu }
         }
         let broker = HTTPBroker(client: ProctorClient(server: url, token: token), slots: slots, labels: labels)
         let worker = Worker(

@@ -84,6 +84,22 @@ import Testing
         #expect(await allocator.restore(7)?.contains("no GPU 7") == true)
     }
 
+    @Test func aNodesLabelsSayEachGPUsHealthUseMemoryAndTemperature() async throws {
+        let path = try state([Self.gpu("GPU-one", used: 512 << 20), Self.gpu("GPU-two")])
+        let nvml = try #require(NVML(path: Self.library))
+        let allocator = try GPUAllocator(nvml: nvml)
+        var labels = await allocator.labels()
+        #expect(labels["gpus"] == "2")
+        #expect(labels["gpu0"] == "GPU-one healthy, 37% busy, 512 MiB used, 41 °C")
+        // The second falls off the bus: a job's check retires it, and the labels say why.
+        try ([Self.gpu("GPU-one"), Self.gpu("GPU-two", lost: 1)].joined(separator: "\n") + "\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        _ = await allocator.take(2)
+        labels = await allocator.labels()
+        #expect(labels["gpus"] == "1")
+        #expect(labels["gpu1"]?.hasPrefix("GPU-two unhealthy: ") == true, "\(labels)")
+    }
+
     @Test func theWardenStopsARunOverItsVRAMLimit() async throws {
         let path = try state([Self.gpu("GPU-aaaa")])
         let nvml = try #require(NVML(path: Self.library))

@@ -94,7 +94,7 @@ try:
     live = os.path.join(work, "live", "solution.py")
     os.makedirs(os.path.dirname(live), exist_ok=True)
     with open(live, "w") as f:
-        f.write("import sys, time\nfor i in range(1, 6):\n    print(f'warming up {i}', flush=True)\n    time.sleep(0.6)\n")
+        f.write("import sys, time\nfor i in range(1, 9):\n    print(f'warming up {i}', flush=True)\n    time.sleep(0.6)\n")
         f.write(open(iris).read())
     step("the Iris solution through the form, followed live")
     page = submit(live)
