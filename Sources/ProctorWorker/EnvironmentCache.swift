@@ -41,6 +41,7 @@ public actor EnvironmentCache {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where name.hasPrefix(".trash-") {
             try? FileManager.default.removeItem(atPath: root + "/" + name)
         }
+        WheelFetcher.removeStaleStaging(olderThan: settings.buildTime * 2)
     }
 
     /// Where `recipe`'s environment lives once built.

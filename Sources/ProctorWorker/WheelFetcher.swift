@@ -70,6 +70,20 @@ public struct WheelFetcher: Sendable {
         }
     }
 
+    /// Removes staging directories of downloads that a killed worker left
+    /// behind: root's own, older than `age` seconds (no download lasts that long).
+    public static func removeStaleStaging(olderThan age: Double) {
+        let cutoff = Date().addingTimeInterval(-age)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: stagingParent)) ?? [] where name.hasPrefix("proctor-fetch-") {
+            let path = stagingParent + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid(),
+                Double(info.st_mtim.tv_sec) < cutoff.timeIntervalSince1970
+            else { continue }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
     private func download(pip: String, requirements: String, into directory: String, environment: [String: String], log: String,
                           prefix: [String] = []) async throws(EnvironmentProblem) {
         let command = prefix + [pip, "-m", "pip", "download", "--only-binary=:all:", "--require-hashes", "--no-cache-dir", "--quiet",

@@ -231,6 +231,18 @@ import Testing
         #expect(await cache.prepare(recipe) == status)
     }
 
+    @Test func aKilledDownloadsStagingIsRemovedOnceItIsOld() throws {
+        let old = WheelFetcher.stagingParent + "/proctor-fetch-test" + UUID().uuidString.prefix(6)
+        let fresh = WheelFetcher.stagingParent + "/proctor-fetch-test" + UUID().uuidString.prefix(6)
+        for path in [old, fresh] { try FileManager.default.createDirectory(atPath: path + "/wheels", withIntermediateDirectories: true) }
+        defer { try? FileManager.default.removeItem(atPath: fresh) }
+        var times = [timeval(tv_sec: time(nil) - 7200, tv_usec: 0), timeval(tv_sec: time(nil) - 7200, tv_usec: 0)]
+        #expect(utimes(old, &times) == 0)
+        WheelFetcher.removeStaleStaging(olderThan: 3600)
+        #expect(!FileManager.default.fileExists(atPath: old), "a download older than any could last was left behind")
+        #expect(FileManager.default.fileExists(atPath: fresh), "one that may still be running stays")
+    }
+
     @Test func evictionUnderTheCapNeverRemovesAnEnvironmentInUse() async throws {
         let wheels = try await EnvironmentFixture.wheelhouse()
         let root = NSTemporaryDirectory() + "proctor-environments-" + UUID().uuidString
