@@ -22,7 +22,9 @@ enum DemoAccess {
 
     /// The lines to paste into another shell to submit the example solution.
     static func instructions(server: String, token: String, competitions: [String]) -> String {
-        let binary = CommandLine.arguments.first.map { absolutePath($0) } ?? "proctor"
+        // The small `proctor` beside this binary (this process's own name is always "proctor").
+        let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("proctor").path
+        let binary = FileManager.default.isExecutableFile(atPath: beside) ? beside : "proctor"
         let example = competitions.contains("iris") ? "iris" : competitions.first ?? "iris"
         let sample = "examples/\(example)/solution.py"
         let file = FileManager.default.fileExists(atPath: sample) ? sample : "YOUR_SOLUTION_FILE"
@@ -35,6 +37,7 @@ enum DemoAccess {
               \(binary) competitions
               \(binary) submit --competition \(example) --wait \(file)
 
+            Or open \(server)/ in a browser and sign in with that token.
             Stop the server with Ctrl-C.
 
             """

@@ -40,6 +40,11 @@ import Testing
         let server = "http://127.0.0.1:\(port)"
         #expect(printed.contains("export PROCTOR_SERVER=\(server)"))
         #expect(printed.contains("submit --competition"))
+        // The command it prints is one that exists, and the pages are offered too.
+        let command = try #require(printed.split(separator: "\n").first { $0.hasSuffix(" competitions") }?.trimmingCharacters(in: .whitespaces))
+        let binary = String(command.prefix { $0 != " " })
+        #expect(FileManager.default.isExecutableFile(atPath: binary), "the demo prints \(binary), which does not exist")
+        #expect(printed.contains("open \(server)/ in a browser"))
         let firstToken = try token(in: printed)
         #expect(try await ProctorClient(server: server, token: firstToken).send(.GET, "/v1/competitions").status == 200)
         kill(first.processIdentifier, SIGTERM)
