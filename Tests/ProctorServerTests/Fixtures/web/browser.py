@@ -6,6 +6,7 @@ usage: browser.py URL USER_TOKEN ADMIN_TOKEN IRIS_SOLUTION WORK_DIR SCREENSHOTS_
 import os
 import sys
 import time
+from urllib.parse import urlparse
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -48,11 +49,12 @@ def shot(name):
 
 def sign_in(token):
     browser.get(url + "/competitions")
-    wait_for("the sign-in page", lambda: "/sign-in" in browser.current_url)
+    wait_for("the sign-in page", lambda: urlparse(browser.current_url).path == "/sign-in")
     shot("sign-in")
     browser.find_element(By.ID, "token").send_keys(token)
     browser.find_element(By.ID, "sign-in").click()
-    wait_for("the competitions after signing in", lambda: browser.current_url.endswith("/competitions"))
+    # The path itself: the sign-in page's own address ends in ?next=/competitions.
+    wait_for("the competitions after signing in", lambda: urlparse(browser.current_url).path == "/competitions")
 
 
 def submit(path):
@@ -120,9 +122,9 @@ try:
     step("she signs out")
     browser.get(url + "/competitions")
     browser.find_element(By.ID, "sign-out").click()
-    wait_for("the sign-in page", lambda: "/sign-in" in browser.current_url)
+    wait_for("the sign-in page", lambda: urlparse(browser.current_url).path == "/sign-in")
     browser.get(url + "/submissions")
-    wait_for("pages to ask for a sign-in again", lambda: "/sign-in" in browser.current_url)
+    wait_for("pages to ask for a sign-in again", lambda: urlparse(browser.current_url).path == "/sign-in")
 
     step("an admin signs in and sees the nodes, the queue and the tokens")
     sign_in(admin_token)
@@ -138,5 +140,10 @@ try:
     assert "carol" in text("#tokens"), text("#tokens")
     shot("admin-users")
     print("ok", flush=True)
+except Exception:
+    # What the browser showed when it failed, for the test's output.
+    shot("failure")
+    print("page at failure:", browser.current_url, browser.find_element(By.TAG_NAME, "body").text[:2000], flush=True)
+    raise
 finally:
     browser.quit()
