@@ -32,7 +32,7 @@ struct ServiceState: Sendable {
         let graders = try await graderHealth()
         if let worker, graders.excluded(for: configuration.localWorkerID)[competitionID] == nil {
             if worker.runnable.contains(competitionID) { return true }
-            if await worker.building.contains(competitionID) { return true }
+            if await worker.environmentStatuses()[competitionID]?.state == .building { return true }
         }
         let now = Date()
         return try await store.nodes().contains { node in

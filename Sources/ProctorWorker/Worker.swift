@@ -105,36 +105,33 @@ public final class Worker: Service, Sendable {
         })
     }
 
-    /// Competitions whose environment this node is still building: it will run them soon.
-    public var building: Set<String> {
-        get async {
-            var ids: Set<String> = []
-            for competition in catalog.all where competition.isEnabled && capacity.refusal(for: competition.manifest) == nil {
-                guard let recipe = competition.recipe else { continue }
-                if await environments.status(of: recipe).map({ $0.state == .building }) ?? true { ids.insert(competition.id) }
-            }
-            return ids
+    /// Enabled competitions this node could run (labels, GPUs) that bring a
+    /// Python environment: the ones it builds and reports on.
+    private var competitionsWithEnvironments: [(competition: Competition, recipe: EnvironmentRecipe)] {
+        catalog.all.compactMap { competition in
+            guard competition.isEnabled, capacity.refusal(for: competition.manifest) == nil, let recipe = competition.recipe else { return nil }
+            return (competition, recipe)
         }
     }
 
     /// The state of each current competition's environment here (competitions
-    /// that bring one); one not tried yet counts as building.
+    /// it could run that bring one); one not tried yet counts as building, as
+    /// it soon will be.
     public func environmentStatuses() async -> [String: EnvironmentStatus] {
         var statuses: [String: EnvironmentStatus] = [:]
-        for competition in catalog.all where competition.isEnabled {
-            guard let recipe = competition.recipe, catalog.current(competition.id)?.version == competition.version else { continue }
+        for (competition, recipe) in competitionsWithEnvironments where catalog.current(competition.id)?.version == competition.version {
             statuses[competition.id] = await environments.status(of: recipe) ?? .building
         }
         return statuses
     }
 
-    /// Builds, one at a time, the environment of every enabled competition
-    /// that lacks one here, and tells idle slots when one is ready. A build
+    /// Builds, one at a time, the environment of every competition this node
+    /// could run that lacks one here, and tells idle slots when one is ready. A build
     /// is never a job's: it counts against no job's limits.
     private func buildEnvironments() async {
         while !shuttingDown {
-            for competition in catalog.all where competition.isEnabled && !shuttingDown {
-                guard let recipe = competition.recipe, !environments.isReady(recipe) else { continue }
+            for (_, recipe) in competitionsWithEnvironments where !shuttingDown {
+                guard !environments.isReady(recipe) else { continue }
                 let status = await cancelWhenGracefulShutdown { await self.environments.prepare(recipe) }
                 if status.state == .ready { await doorbell.ring() }
             }

@@ -106,7 +106,8 @@ enum EnvironmentFixture {
         try copy("/lib64/ld-linux-x86-64.so.2", to: "/usr/lib64/ld-linux-x86-64.so.2")
         try "ID=proctor-rootfs\n".write(toFile: tree + "/etc/os-release", atomically: true, encoding: .utf8)
         var manifest = manifest(id: id, grade: """
-            read s < /workspace/out.txt; printf '{"score": 1, "solution": "%s"}\\n' "$s" > /workspace/results.jsonl
+            . /etc/os-release; read s < /workspace/out.txt
+            printf '{"score": 1, "solution": "%s", "grader": "%s"}\\n' "$s" "$ID" > /workspace/results.jsonl
             """)
         manifest.environment = EnvironmentDeclaration(rootfs: "rootfs/")
         try JSONEncoder().encode(manifest).write(to: URL(fileURLWithPath: directory + "/competition.json"))

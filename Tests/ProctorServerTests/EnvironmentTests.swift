@@ -170,6 +170,7 @@ import Testing
         let done = try await server.waitForEnd(client, job["id"] as? String ?? "", timeout: .seconds(60))
         #expect(done["state"] as? String == "succeeded", "\(done)")
         #expect(EnvironmentFixture.row(done)["solution"] as? String == "proctor-rootfs own")
+        #expect(EnvironmentFixture.row(done)["grader"] as? String == "proctor-rootfs", "the grade stage runs on the tree too")
     }
 
     @Test func environmentFetchFillsAWheelhouseThatANodeWithoutAPackageIndexBuildsFrom() async throws {
