@@ -10,7 +10,7 @@ what=${1:-demo}
 # with python3-venv, and downloaded as nobody with util-linux's setpriv.
 packages=(libseccomp-dev libsqlite3-dev pkg-config python3 python3-venv util-linux)
 if [ "$what" = test ]; then
-  packages+=(procps gcc openssl postgresql postgresql-client faketime chromium chromium-driver)
+  packages+=(procps gcc openssl postgresql postgresql-client faketime chromium chromium-driver slurm-wlm munge)
 fi
 
 if ! command -v swift >/dev/null; then

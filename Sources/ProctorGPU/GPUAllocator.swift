@@ -21,11 +21,13 @@ public actor GPUAllocator {
     private var busy: Set<Int> = []
     private var unhealthy: [Int: String] = [:]
 
-    public init(nvml: NVML) throws {
+    /// The node's GPUs, or only those whose indices are in `only` (the ones a
+    /// Slurm job was given: the others belong to other jobs).
+    public init(nvml: NVML, only: Set<Int>? = nil) throws {
         self.nvml = nvml
         let (found, failures) = try nvml.inventory()
-        for gpu in found { gpus[gpu.index] = gpu }
-        for (index, error) in failures { unhealthy[index] = "\(error)" }
+        for gpu in found where only?.contains(gpu.index) ?? true { gpus[gpu.index] = gpu }
+        for (index, error) in failures where only?.contains(index) ?? true { unhealthy[index] = "\(error)" }
     }
 
     /// GPUs that may take jobs.

@@ -26,6 +26,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("label"), help: "KEY=VALUE describing this node (repeatable).") var labels: [String] = []
     @Option(help: "NVML library (default: the driver's libnvidia-ml.so.1, if any).") var nvml = NVML.defaultPath
     @OptionGroup var environmentOptions: EnvironmentOptions
+    @OptionGroup var slurmOptions: SlurmOptions
 
     public func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -40,32 +41,44 @@ public struct WorkerCommand: AsyncParsableCommand {
         }
         let environments = try environmentOptions.settings(wheelhouse: environmentOptions.wheelhouse, cache: environmentOptions.environmentCache)
         let logger = Logger(label: "proctor.worker")
-        let workDir = absolutePath(self.workDir)
+        let slurm = try slurmOptions.settings()
+        // Through Slurm, the job files live in the spool on the cluster's shared file system.
+        let workDir = absolutePath(slurm == nil ? self.workDir : slurmOptions.spool ?? "")
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
         let catalog = CompetitionCatalog(root: absolutePath(competitions), hashCache: workDir + "/competition-hashes.json")
         for competition in catalog.all where !competition.isEnabled {
             logger.error("competition disabled on this node", metadata: ["dir": "\(competition.directory)", "why": "\(competition.disabledReason ?? "")"])
         }
-        let gpus = try NVML(path: nvml).map(GPUAllocator.init)
-        let capacity = await NodeCapacity.of(gpus, labels: parsedLabels)
         let fixedLabels = parsedLabels
-        // The service sees this node's GPUs among its labels (health, use, memory, temperature, as of each request).
-        let labels: @Sendable () async -> [String: String] = {
-            fixedLabels.merging(await gpus?.labels() ?? ["gpus": "0"]) { _, gpu in gpu }
+        let gpus: GPUAllocator?, capacity: NodeCapacity, labels: @Sendable () async -> [String: String], slots: Int
+        if slurm != nil {
+            // The cluster's nodes, not this one: what Slurm says of the partition.
+            let partition = SlurmPartition(partition: slurmOptions.partition, logger: logger)
+            gpus = nil
+            capacity = try await partition.capacity(labels: parsedLabels)
+            labels = { fixedLabels.merging(await partition.labels()) { _, slurm in slurm } }
+            slots = slurmOptions.maxJobs
+        } else {
+            gpus = try NVML(path: nvml).map { try GPUAllocator(nvml: $0) }
+            capacity = await NodeCapacity.of(gpus, labels: parsedLabels)
+            // The service sees this node's GPUs among its labels (health, use, memory, temperature, as of each request).
+            labels = { fixedLabels.merging(await gpus?.labels() ?? ["gpus": "0"]) { _, gpu in gpu } }
+            slots = self.slots
         }
         let broker = HTTPBroker(client: ProctorClient(server: url, token: token), slots: slots, labels: labels)
         let worker = Worker(
             broker: broker, catalog: catalog, sandbox: try Sandbox(),
             configuration: WorkerConfiguration(id: "remote", slots: slots, dataDirectory: workDir, heartbeat: heartbeat, firstSlot: firstSlot,
                                                keepsJobFiles: false, environments: environments),
-            capacity: capacity, gpus: gpus,
+            capacity: capacity, gpus: gpus, slurm: slurm,
             logger: logger)
         for competition in catalog.all where competition.isEnabled {
             if let why = capacity.refusal(for: competition.manifest) {
                 logger.notice("not taking jobs of \(competition.id) here", metadata: ["why": "\(why)"])
             }
         }
-        logger.info("worker started", metadata: ["server": "\(url)", "slots": "\(slots)", "competitions": "\(catalog.enabledIDs.sorted())"])
+        logger.info("worker started", metadata: ["server": "\(url)", "slots": "\(slots)", "competitions": "\(catalog.enabledIDs.sorted())",
+                                                 "slurm": "\(slurm == nil ? "no" : slurmOptions.partition ?? "default partition")"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: worker), .init(service: CatalogReloader(catalog: catalog, logger: logger))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -48,7 +48,7 @@ public struct WorkerConfiguration: Sendable {
 public final class Worker: Service, Sendable {
     let broker: any JobBroker
     let catalog: CompetitionCatalog
-    let runner: JobRunner
+    let launcher: any JobLauncher
     let configuration: WorkerConfiguration
     let capacity: NodeCapacity
     /// The node's GPUs, if it has any.
@@ -60,16 +60,22 @@ public final class Worker: Service, Sendable {
     private let running = RunningJobs()
 
     public init(broker: any JobBroker, catalog: CompetitionCatalog, sandbox: Sandbox, configuration: WorkerConfiguration,
-                capacity: NodeCapacity = NodeCapacity(), gpus: GPUAllocator? = nil, logger: Logger) {
+                capacity: NodeCapacity = NodeCapacity(), gpus: GPUAllocator? = nil, slurm: SlurmSettings? = nil, logger: Logger) {
         self.broker = broker
         self.capacity = capacity
         self.gpus = gpus
         self.catalog = catalog
         self.configuration = configuration
         self.logger = logger
-        self.runner = JobRunner(sandbox: sandbox, dataDirectory: configuration.dataDirectory, logger: logger)
-        environments = EnvironmentCache(root: configuration.dataDirectory + "/environments", sandbox: sandbox,
-                                        settings: configuration.environments, logger: logger)
+        let environments = EnvironmentCache(root: configuration.dataDirectory + "/environments", sandbox: sandbox,
+                                            settings: configuration.environments, logger: logger)
+        self.environments = environments
+        if let slurm {
+            launcher = SlurmLauncher(settings: slurm, spool: configuration.dataDirectory, competitions: catalog.root, logger: logger)
+        } else {
+            launcher = LocalLauncher(runner: JobRunner(sandbox: sandbox, dataDirectory: configuration.dataDirectory, logger: logger),
+                                     environments: environments, gpus: gpus, node: configuration.id, logger: logger)
+        }
     }
 
     /// Tells idle slots there may be new work.
@@ -182,64 +188,35 @@ public final class Worker: Service, Sendable {
                                         error: JobError(.infrastructure, "the worker could not fetch the submission: \(error)"), nodeFault: true), logger: logger)
             return
         }
-        var environment: EnvironmentLease?
-        if let recipe = competition.recipe {
-            // Evicted or not built since the lease was asked for: the job goes back to the queue.
-            guard let held = environments.acquire(recipe) else {
-                let problem = "the environment of \(competition.id) version \(competition.version) is not ready on this node"
-                await finish(job, JobUpdate(state: .errored, reason: problem, error: JobError(.infrastructure, problem), nodeFault: true), logger: logger)
-                return
-            }
-            environment = held
+        let paths = JobPaths(dataDirectory: configuration.dataDirectory, jobID: job.id)
+        let broker = self.broker, launcher = self.launcher
+        let started: @Sendable (String) async -> Bool = { reason in
+            (try? await broker.report(job, JobUpdate(state: .running, reason: reason))) == true
         }
-        var assigned: [GPU] = []
-        if let needed = competition.manifest.gpus, needed > 0 {
-            guard let taken = await gpus?.take(needed) else {
-                await finish(job, JobUpdate(state: .errored, reason: "no healthy GPU free",
-                                            error: JobError(.infrastructure, "this node had no \(needed) healthy, idle GPU(s) for the job"), nodeFault: true), logger: logger)
-                return
-            }
-            assigned = taken
-        }
-        guard (try? await broker.report(job, JobUpdate(state: .running, reason: "started on \(configuration.id) slot \(slot)"))) == true else {
-            logger.warning("lost the job before starting it")
-            if let gpus, !assigned.isEmpty { _ = await gpus.release(assigned) }
-            return
-        }
-        let warden: (any ResourceMonitor)? = assigned.isEmpty || gpus == nil ? nil : gpus.map { VRAMWarden(nvml: $0.nvml, gpus: assigned.map(\.index)) }
-        logger.info("running job", metadata: ["slot": "\(slot)", "competition": "\(competition.id)@\(competition.version)",
-                                              "gpus": "\(assigned.map(\.uuid))"])
-        let runner = self.runner, given = assigned, environmentPath = environment?.path
         // The run, its heartbeat and its stop request are child tasks of this
         // slot: whichever asks to stop cancels the run (the sandbox is killed
-        // within milliseconds), and cancelling the worker reaches them all.
+        // within milliseconds, a Slurm job cancelled), and cancelling the worker reaches them all.
         let (stopRequests, stop) = AsyncStream<Void>.makeStream()
         await running.add(job.id) { stop.finish() }
-        var update = await withTaskGroup(of: JobUpdate?.self) { group -> JobUpdate in
-            group.addTask { await runner.run(job, competition: competition, slot: slot, gpus: given, warden: warden, environment: environmentPath) }
+        let outcome = await withTaskGroup(of: JobUpdate??.self) { group -> JobUpdate?? in
+            group.addTask { .some(await launcher.launch(job, competition: competition, slot: slot, paths: paths, started: started)) }
             group.addTask { await self.keepLease(job: job); return nil }
             group.addTask { for await _ in stopRequests {}; return nil }
-            var result: JobUpdate?
+            var result: JobUpdate??
             while let value = await group.next() {
                 if let value { result = value }
                 group.cancelAll()  // the job ended, or a helper asked it to stop
             }
-            return result ?? JobUpdate(state: .cancelled, reason: "stopped", error: JobError(.cancelled, "the job was stopped"))
+            return result
         }
         stop.finish()
-        withExtendedLifetime(environment) {}  // held until both stages ended
         await running.remove(job.id)
-        if let gpus, !assigned.isEmpty {
-            let (failed, killed) = await gpus.release(assigned)
-            if !killed.isEmpty { logger.warning("killed processes left on the job's GPUs", metadata: ["pids": "\(killed)"]) }
-            if !failed.isEmpty {
-                // A GPU that went bad during the job makes its failure ours, not the user's.
-                logger.error("GPU failed during a job", metadata: ["problems": "\(failed)"])
-                update = JobUpdate(state: .errored, reason: "GPU failure: " + failed.joined(separator: "; "),
-                                   error: JobError(.infrastructure, "a GPU failed while the job ran: " + failed.joined(separator: "; ")),
-                                   nodeFault: true)
-            }
+        guard case .some(let launched) = outcome else {
+            await finish(job, JobUpdate(state: .cancelled, reason: "stopped", error: JobError(.cancelled, "the job was stopped")), logger: logger)
+            return
         }
+        // nil: the lease was lost before the job started; nothing to report.
+        guard let update = launched else { return }
         await finish(job, update, logger: logger)
     }
 

@@ -99,7 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         // A damaged database is refused now, with what to do, not found out by a request.
         try await store.checkIntegrity()
         let sandbox = slots > 0 ? try Sandbox() : nil
-        let gpus = try NVML(path: nvml).map(GPUAllocator.init)
+        let gpus = try NVML(path: nvml).map { try GPUAllocator(nvml: $0) }
         let capacity = await NodeCapacity.of(gpus)
         if capacity.gpus > 0 { logger.info("GPUs found", metadata: ["count": "\(capacity.gpus)"]) }
         let server = ProctorServer(configuration: configuration, store: store, storeService: storeService, sandbox: sandbox, logger: logger,

@@ -1,0 +1,215 @@
+import Foundation
+import ProctorClient
+import ProctorCore
+import Testing
+
+/// The slurm.conf of the test cluster `.ci/slurm.sh` started, if any.
+let testSlurmConfiguration = ProcessInfo.processInfo.environment["PROCTOR_TEST_SLURM"]
+
+/// `proctor worker --slurm` against a real one-node Slurm cluster (munge,
+/// slurmctld, slurmd from Debian, started by `.ci/slurm.sh`, whose slurm.conf
+/// is `PROCTOR_TEST_SLURM`): jobs become Slurm jobs, and Slurm's states
+/// (cancel, time limit, a node down, a bridge restarted) mean what they should.
+/// One Slurm node: the tests take turns.
+@Suite(.serialized, .enabled(if: testSlurmConfiguration != nil || ProcessInfo.processInfo.environment["CI"] != nil,
+                             "no test Slurm cluster (bash .ci/slurm.sh; PROCTOR_TEST_SLURM=<its slurm.conf>)"))
+struct SlurmTests {
+    /// The environment a Slurm command or the bridge runs with.
+    static var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["SLURM_CONF"] = testSlurmConfiguration
+        return environment
+    }
+
+    /// A `proctor-worker --slurm` process for `server`, as an operator starts one on a submit node.
+    static func startBridge(_ node: String, for server: TestServer, maxJobs: Int = 2) async throws -> Process {
+        let token = try #require(try await server.client(node, role: .worker).token)
+        let spool = server.directory + "/spool"
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Built.proctorWorker)
+        process.arguments = ["--server", server.url, "--token", token, "--competitions", server.directory + "/competitions",
+                             "--slurm", "--spool", spool, "--partition", "proctor", "--max-jobs", String(maxJobs),
+                             "--slurm-poll", "0.3", "--heartbeat", "0.5"]
+        process.environment = environment
+        let log = server.directory + "/\(node).log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    /// Runs a Slurm command and returns what it printed.
+    static func slurm(_ arguments: [String]) async throws -> String {
+        try await runToEnd("/usr/bin/env", arguments, environment: environment).output
+    }
+
+    /// The Slurm jobs that ran (or run) Proctor job `id`: (Slurm id, state), oldest first.
+    static func slurmJobs(of id: String) async throws -> [(id: Int, state: String)] {
+        try await slurm(["squeue", "--noheader", "--states=all", "--name=proctor-\(id)", "--format=%i|%T"])
+            .split(whereSeparator: \.isNewline).compactMap { line in
+                let fields = line.split(separator: "|")
+                guard fields.count == 2, let number = Int(fields[0]) else { return nil }
+                return (number, String(fields[1]))
+            }.sorted { $0.id < $1.id }
+    }
+
+    /// Waits until the Proctor job is running (Slurm started it), or 60 s pass.
+    static func waitUntilRunning(_ server: TestServer, _ id: String) async throws {
+        for _ in 0..<600 where try await server.store.job(id: id)?.state != .running {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try await server.store.job(id: id)?.state == .running)
+    }
+
+    /// The test cluster's one node, as Slurm names it.
+    static func node() async throws -> String {
+        try await slurm(["sinfo", "--noheader", "--Node", "--format=%N"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func irisJobsRunAsSlurmJobsAndScoreAsTheyDoLocally() async throws {
+        let solution = try Data(contentsOf: URL(fileURLWithPath: Built.root + "/examples/iris/solution.py"))
+        // The same solution on a server that runs its jobs itself, first.
+        let localServer = try await TestServer(slots: 1)
+        let localClient = try await localServer.client("alice")
+        let here = try #require(try await localClient.submit(competition: "iris", fileName: "solution.py", contents: solution).json?["id"] as? String)
+        let localJob = try await localServer.waitForEnd(localClient, here, timeout: .seconds(60))
+        await localServer.stop()
+        #expect(localJob["state"] as? String == "succeeded")
+
+        let server = try await TestServer(slots: 0, leaseSeconds: 5)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        let bridge = try await Self.startBridge("cluster", for: server)
+        defer { bridge.terminate() }
+        let id = try #require(try await alice.submit(competition: "iris", fileName: "solution.py", contents: solution).json?["id"] as? String)
+        let job = try await server.waitForEnd(alice, id, timeout: .seconds(90))
+        #expect(job["state"] as? String == "succeeded")
+        #expect(job["score"] as? Double == localJob["score"] as? Double)
+        #expect((job["score"] as? Double ?? 0) > 0.9)
+        // The sandbox's own report, as locally: verdict and measured use.
+        let report = job["solution"] as? [String: Any]
+        #expect((report?["verdict"] as? [String: Any])?["kind"] as? String == "exited")
+        #expect(((report?["metrics"] as? [String: Any])?["memory"] as? Int ?? 0) > 0)
+        #expect((job["results"] as? [Any])?.count == (localJob["results"] as? [Any])?.count)
+        #expect(try await alice.call(.GET, "/v1/jobs/\(id)/logs?stream=stdout").text == "wrote submission.csv\n")
+        // One Slurm job ran it, and Slurm's accounting (its job completion log) has it.
+        let ran = try await Self.slurmJobs(of: id)
+        #expect(ran.map(\.state) == ["COMPLETED"])
+        let accounting = try await Self.slurm(["sacct", "--completion", "--noheader", "--parsable2", "--format=JobID,JobName,State"])
+        #expect(accounting.contains("\(ran.first?.id ?? -1)|proctor-\(id)|COMPLETED"))
+        let host = try await Self.node()
+        let events = try await server.store.events(jobID: id)
+        #expect(events.contains { $0.to == .running && $0.reason.contains("Slurm job \(ran.first?.id ?? -1) on \(host)") })
+        // The partition's nodes, as Slurm sees them, in the service's node list.
+        let admin = try await server.client("root", role: .admin)
+        let nodes = try await admin.call(.GET, "/v1/admin/nodes").json?["nodes"] as? [[String: Any]] ?? []
+        let labels = nodes.first { $0["name"] as? String == "cluster" }?["labels"] as? [String: String] ?? [:]
+        #expect(labels["slurm.partition"] == "proctor")
+        #expect(labels["slurm.node.\(host)"]?.contains("cpus=") == true)
+        // Nothing of the job is left in the spool once it is reported.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: server.directory + "/spool/jobs")) ?? []).isEmpty)
+    }
+
+    @Test func aCancelInProctorCancelsTheSlurmJob() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 5)
+        defer { Task { await server.stop() } }
+        let bridge = try await Self.startBridge("cluster", for: server)
+        defer { bridge.terminate() }
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "sleep 100", expectedTime: 60)["id"] as? String)
+        try await Self.waitUntilRunning(server, id)
+        #expect(try await alice.send(.POST, "/v1/jobs/\(id)/cancel").status == 202)
+        let job = try await server.waitForEnd(alice, id, timeout: .seconds(30))
+        #expect(job["state"] as? String == "cancelled")
+        var states: [String] = []
+        for _ in 0..<100 {
+            states = try await Self.slurmJobs(of: id).map(\.state)
+            if states == ["CANCELLED"] { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(states == ["CANCELLED"])
+    }
+
+    @Test func aSolutionPastItsTimeLimitGetsTheSameVerdictAsLocally() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 5)
+        defer { Task { await server.stop() } }
+        let alice = try await server.client("alice")
+        // The shell competition allows 3 s idle and 5 s of wall time; first on a server that runs its jobs itself.
+        let localServer = try await TestServer(slots: 1)
+        let localClient = try await localServer.client("alice")
+        let here = try #require(try await localServer.submitShell(localClient, "sleep 30")["id"] as? String)
+        let localJob = try await localServer.waitForEnd(localClient, here, timeout: .seconds(60))
+        await localServer.stop()
+        let localVerdict = (localJob["solution"] as? [String: Any])?["verdict"] as? [String: String]
+
+        let bridge = try await Self.startBridge("cluster", for: server)
+        defer { bridge.terminate() }
+        let id = try #require(try await server.submitShell(alice, "sleep 30")["id"] as? String)
+        let job = try await server.waitForEnd(alice, id, timeout: .seconds(60))
+        #expect(job["state"] as? String == "timed_out")
+        #expect((job["error"] as? [String: Any])?["type"] as? String == "solution_timed_out")
+        let verdict = (job["solution"] as? [String: Any])?["verdict"] as? [String: String]
+        #expect(verdict?["kind"] == "limit_exceeded")
+        #expect(verdict != nil && verdict == localVerdict)
+        #expect(try await Self.slurmJobs(of: id).map(\.state) == ["COMPLETED"])
+    }
+
+    @Test func aNodeTakenDownMidJobRetriesTheJobWhichFinishesOnceTheNodeReturns() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 5)
+        defer { Task { await server.stop() } }
+        let bridge = try await Self.startBridge("cluster", for: server)
+        defer { bridge.terminate() }
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "sleep 3; echo 1 > out.txt", expectedTime: 30)["id"] as? String)
+        try await Self.waitUntilRunning(server, id)
+        let host = try await Self.node()
+        _ = try await Self.slurm(["scontrol", "update", "nodename=\(host)", "state=down", "reason=proctor-test"])
+        do {
+            // The first Slurm job fails with its node; Proctor queues the job again and the bridge submits a
+            // second, which waits while the node is down.
+            var states: [String] = []
+            for _ in 0..<200 {
+                states = try await Self.slurmJobs(of: id).map(\.state)
+                if states.count == 2 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(states == ["NODE_FAIL", "PENDING"])
+            #expect(try await server.store.job(id: id)?.state == .leased)
+            _ = try await Self.slurm(["scontrol", "update", "nodename=\(host)", "state=resume"])
+        } catch {
+            // The node comes back for the tests after this one, whatever happened here.
+            _ = try? await Self.slurm(["scontrol", "update", "nodename=\(host)", "state=resume"])
+            throw error
+        }
+        let job = try await server.waitForEnd(alice, id, timeout: .seconds(60))
+        #expect(job["state"] as? String == "succeeded")
+        #expect(job["attempts"] as? Int == 2)
+        let reasons = try await server.store.events(jobID: id).map(\.reason)
+        #expect(reasons.contains { $0.contains("retrying after an infrastructure failure") && $0.contains("NODE_FAIL") })
+    }
+
+    @Test func aBridgeKilledAndRestartedFollowsItsSlurmJobInsteadOfRunningItAgain() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 2)
+        defer { Task { await server.stop() } }
+        let first = try await Self.startBridge("cluster", for: server)
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "sleep 6; echo 1 > out.txt", expectedTime: 30)["id"] as? String)
+        try await Self.waitUntilRunning(server, id)
+        kill(first.processIdentifier, SIGKILL)
+        try await waitForExit(first)
+        let second = try await Self.startBridge("cluster", for: server)
+        defer { second.terminate() }
+        let job = try await server.waitForEnd(alice, id, timeout: .seconds(60))
+        #expect(job["state"] as? String == "succeeded")
+        #expect(job["attempts"] as? Int == 2)
+        // The lease lapsed and the job came back, but Slurm ran it once.
+        #expect(try await Self.slurmJobs(of: id).map(\.state) == ["COMPLETED"])
+        let log = (try? String(contentsOfFile: server.directory + "/cluster.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("following the job's Slurm job again"))
+    }
+}
