@@ -40,6 +40,7 @@ public struct RunCommand: ParsableCommand {
     @Option(help: "Write the report here instead of to standard output.") var report: String?
     @Option(help: "Slot number: selects the uid, gid and cgroup of the run.") var slot: Int?
     @Option(help: "JSON file with the same settings; flags override it.") var spec: String?
+    @Flag(help: "Without root: a user namespace, with weaker guarantees (memory left to an outer cgroup; see README).") var rootless = false
     @Argument(parsing: .postTerminator, help: "The program and its arguments, after '--'.") var command: [String] = []
 
     public init() {}
@@ -55,7 +56,7 @@ public struct RunCommand: ParsableCommand {
         }
         let outcome: RunReport
         do {
-            outcome = try Sandbox().run(sandboxSpec)
+            outcome = try Sandbox(configuration: .init(rootless: rootless)).run(sandboxSpec)
         } catch SandboxError.invalidSpec(let message) {
             writeError("proctor run: \(message)")
             throw ExitCode(2)

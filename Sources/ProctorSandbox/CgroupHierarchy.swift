@@ -5,6 +5,8 @@ enum CgroupHierarchy: Equatable {
     case v1(memory: String, pids: String, cpuacct: String, unified: String?, devices: String? = nil)
     /// One unified hierarchy; `root` is the directory Proctor manages.
     case v2(root: String)
+    /// No cgroup of Proctor's own (rootless mode): a run is its pid namespace.
+    case none
 
     /// Reads the host's mounts and this process's cgroups.
     static func detect(mountinfo: String? = ControlFile.read("/proc/self/mountinfo"),
@@ -54,6 +56,8 @@ enum CgroupHierarchy: Equatable {
                             devices: devices.map { $0 + name })
         case .v2(let root):
             return CgroupV2(root: root, slot: slot)
+        case .none:
+            return PidNamespaceGroup()
         }
     }
 }

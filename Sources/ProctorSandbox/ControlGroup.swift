@@ -33,6 +33,22 @@ protocol ControlGroup: Sendable {
     func processes() -> [Int32]
     /// Kills every process in the cgroup; returns once it is empty or after `timeout` seconds.
     func killAll(timeout: Double) -> Bool
+    /// Whether the supervisor must read memory itself (``sampleMemory()``), having no counter that holds a limit.
+    var samplesMemory: Bool { get }
+    /// The run's memory now, for a group whose limit is not the kernel's; `nil` where the kernel holds it.
+    func sampleMemory() -> UInt64?
+    /// The run's init has started (host pid): a group without a cgroup finds the run's processes through it.
+    func follow(initPID: Int32)
+    /// What init says its reaped children used, once they all ended: the measure of a group without counters.
+    func settle(childUsage: (cpuNanoseconds: UInt64, peakMemory: UInt64))
+}
+
+/// The cgroups' side: the kernel counts and limits, init joins the cgroups itself.
+extension ControlGroup {
+    var samplesMemory: Bool { false }
+    func sampleMemory() -> UInt64? { nil }
+    func follow(initPID: Int32) {}
+    func settle(childUsage: (cpuNanoseconds: UInt64, peakMemory: UInt64)) {}
 }
 
 /// A character device's major and minor numbers, for the device controller.

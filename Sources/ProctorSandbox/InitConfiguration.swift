@@ -10,10 +10,14 @@ struct InitConfiguration {
     /// Everything init needs for `spec` in slot `identity`, root mounted on
     /// `rootDirectory`; `networkNamespace` is a path to the slot's kept
     /// namespace (see ``NetworkMode/none``) for init to join.
-    init(spec: SandboxSpec, uid: UInt32, gid: UInt32, rootDirectory: String, networkNamespace: String?, cgroupProcs: [String]) throws {
+    /// `rootless`: in a user namespace mapping only `uid` and `gid` (the caller's), where the
+    /// process count is bounded by `RLIMIT_NPROC` (counted per user namespace) instead of a cgroup.
+    init(spec: SandboxSpec, uid: UInt32, gid: UInt32, rootDirectory: String, networkNamespace: String?, cgroupProcs: [String],
+         rootless: Bool = false) throws {
         add("root", rootDirectory)
         add("uid", String(uid))
         add("gid", String(gid))
+        if rootless { add("userns", String(uid), String(gid)) }
         add("cwd", "/workspace")
         add("loopback", spec.network == .loopback ? "1" : "0")
         if spec.network == .none, let networkNamespace { add("netns", networkNamespace) }
@@ -29,6 +33,8 @@ struct InitConfiguration {
         for (name, value) in [("nofile", limits.openFiles), ("fsize", limits.fileSize), ("stack", limits.stack), ("core", 0)] {
             add("rlimit", name, String(value))
         }
+        // The namespace's helper and init count too.
+        if rootless { add("rlimit", "nproc", String(limits.processes + 2)) }
         add("seccomp", Self.hex(try SeccompFilter.program(for: spec.network)))
         for step in MountPlan(uid: uid, gid: gid).steps(for: spec) { tokens += step.tokens }
     }

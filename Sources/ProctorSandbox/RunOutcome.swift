@@ -19,6 +19,9 @@ struct RunOutcome {
     /// The bound init's copy-back stopped at (the workspace did not come back),
     /// and the bytes copied until then.
     var copyBack: (bound: CopyBackBound, bytes: UInt64)?
+    /// What init's reaped children used in all (CPU nanoseconds, the largest
+    /// one's peak resident memory in bytes): the measure where no cgroup is ours.
+    var childUsage: (cpuNanoseconds: UInt64, peakMemory: UInt64)?
 
     /// What stopped a copy-back, as init names it.
     enum CopyBackBound: String {
@@ -47,6 +50,9 @@ struct RunOutcome {
         case "execfail": internalError = internalError ?? "cannot execute \(detail)"
         case "disk": fullDisks.insert(String(detail))
         case "skipped": skippedEntries = Int(detail) ?? 0
+        case "usage":
+            let fields = detail.split(separator: " ").compactMap { UInt64($0) }
+            if fields.count == 2 { childUsage = (fields[0], fields[1] * 1024) }
         case "exited": ending = .exited(Int32(detail) ?? -1)
         case "signaled": ending = .signaled(Int32(detail) ?? -1)
         case "killed": ending = .killed

@@ -17,11 +17,27 @@ public struct Sandbox: Sendable {
         public var stateDirectory: String
         /// Slot N runs as uid and gid `uidBase + N`.
         public var uidBase: UInt32
+        /// Rootless mode, for users without root (a Slurm cluster's compute
+        /// nodes): namespaces inside a user namespace, seccomp, the same
+        /// filesystem, time, process, output and disk limits; but programs run
+        /// as the caller's own uid (keeping its supplementary groups), memory is
+        /// left to an outer cgroup (Slurm's) and measured per process, and no
+        /// device controller guards device nodes. See README, "Rootless mode".
+        public var rootless: Bool
 
-        public init(helperPath: String? = nil, stateDirectory: String = "/run/proctor", uidBase: UInt32 = 1_900_000) {
+        public init(helperPath: String? = nil, stateDirectory: String? = nil, uidBase: UInt32 = 1_900_000, rootless: Bool = false) {
             self.helperPath = helperPath ?? Self.defaultHelperPath()
-            self.stateDirectory = stateDirectory
+            self.stateDirectory = stateDirectory ?? Self.defaultStateDirectory(rootless: rootless)
             self.uidBase = uidBase
+            self.rootless = rootless
+        }
+
+        /// `/run/proctor`, or for rootless runs a directory of the caller's own
+        /// (`$XDG_RUNTIME_DIR/proctor`, else `/tmp/proctor-UID`).
+        public static func defaultStateDirectory(rootless: Bool) -> String {
+            guard rootless else { return "/run/proctor" }
+            if let runtime = getenv("XDG_RUNTIME_DIR"), runtime.pointee == UInt8(ascii: "/") { return String(cString: runtime) + "/proctor" }
+            return "/tmp/proctor-\(getuid())"
         }
 
         /// `PROCTOR_INIT` if set, else `proctor-init` beside the running executable.
@@ -46,22 +62,43 @@ public struct Sandbox: Sendable {
     /// The slots' kept network namespaces (see ``NetworkMode/none``), shared by copies of this value.
     let networks = SlotNetworks()
 
-    /// Checks that this machine can host runs: root, cgroups, the helper.
+    /// Checks that this machine can host runs: root (or, rootless, not root),
+    /// cgroups (not rootless), the helper.
     public init(configuration: Configuration = Configuration()) throws {
-        guard geteuid() == 0 else {
-            throw SandboxError.unavailable("the sandbox needs root (for namespaces, cgroups and pool uids); run it as root")
+        if configuration.rootless {
+            guard geteuid() != 0 else {
+                throw SandboxError.unavailable("rootless mode is for users without root; as root the sandbox runs in full (leave --rootless out)")
+            }
+        } else {
+            guard geteuid() == 0 else {
+                throw SandboxError.unavailable("the sandbox needs root (for namespaces, cgroups and pool uids); run it as root, or with --rootless and its weaker guarantees")
+            }
         }
         guard access(configuration.helperPath, X_OK) == 0 else {
             throw SandboxError.unavailable("the helper \(configuration.helperPath) is missing; build it with 'swift build' or set PROCTOR_INIT")
         }
         try ControlFile.makeDirectories(configuration.stateDirectory + "/root")
         chmod(configuration.stateDirectory, 0o700)
+        if configuration.rootless {
+            // A directory someone else made first (in /tmp) would be theirs to tamper with.
+            var st = stat()
+            guard lstat(configuration.stateDirectory, &st) == 0, st.st_uid == geteuid(), (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw SandboxError.unavailable("\(configuration.stateDirectory) is not a directory of this user's; remove it or set XDG_RUNTIME_DIR")
+            }
+        }
         self.configuration = configuration
-        self.hierarchy = try CgroupHierarchy.detect()
+        self.hierarchy = configuration.rootless ? .none : try CgroupHierarchy.detect()
     }
 
+    /// Whether runs are rootless (see ``Configuration/rootless``).
+    public var isRootless: Bool { configuration.rootless }
+
     /// The uid (and gid) a slot's programs run as.
-    public func uid(forSlot slot: Int) -> UInt32 { configuration.uidBase + UInt32(slot) }
+    /// (Rootless: the caller's own, the only one its user namespace maps.)
+    public func uid(forSlot slot: Int) -> UInt32 { isRootless ? geteuid() : configuration.uidBase + UInt32(slot) }
+
+    /// The gid a slot's programs run as.
+    public func gid(forSlot slot: Int) -> UInt32 { isRootless ? getegid() : uid(forSlot: slot) }
 
     /// Runs `spec` to the end on the calling thread and reports how it went.
     ///

@@ -9,24 +9,32 @@ import Glibc
 /// slot's uid. Together with emptying the run's cgroups, this finds
 /// everything a run started.
 enum StraySweeper {
-    /// Kills every process whose `/proc/PID` belongs to `uid` or that lives in
-    /// `pidNamespace` (as read by ``pidNamespace(of:)``); returns how many it found.
+    /// Kills every process whose `/proc/PID` belongs to `uid` (when given) or
+    /// that lives in `pidNamespace` (as read by ``pidNamespace(of:)``); returns how many it found.
     @discardableResult
-    static func sweep(uid: UInt32, pidNamespace: String? = nil) -> Int {
-        guard let proc = opendir("/proc") else { return 0 }
-        defer { closedir(proc) }
-        let own = getpid()
+    static func sweep(uid: UInt32?, pidNamespace: String? = nil) -> Int {
         var found = 0
-        while let entry = readdir(proc) {
-            guard let pid = processID(entry.pointee.d_name), pid != own else { continue }
+        for pid in processes() {
             var st = stat()
             guard stat("/proc/\(pid)", &st) == 0 else { continue }
-            let belongs = st.st_uid == uid || (pidNamespace != nil && Self.pidNamespace(of: pid) == pidNamespace)
+            let belongs = (uid != nil && st.st_uid == uid) || (pidNamespace != nil && Self.pidNamespace(of: pid) == pidNamespace)
             guard belongs else { continue }
             kill(pid, SIGKILL)
             found += 1
         }
         return found
+    }
+
+    /// Every process of the host but this one.
+    static func processes() -> [Int32] {
+        guard let proc = opendir("/proc") else { return [] }
+        defer { closedir(proc) }
+        let own = getpid()
+        var pids: [Int32] = []
+        while let entry = readdir(proc) {
+            if let pid = processID(entry.pointee.d_name), pid != own { pids.append(pid) }
+        }
+        return pids
     }
 
     /// The pid namespace of a live process, as its `ns/pid` link reads (`pid:[4026532…]`).

@@ -27,18 +27,22 @@ struct Supervisor: ~Copyable {
 
     mutating func run() throws -> RunReport {
         let uid = sandbox.uid(forSlot: spec.slot)
+        // Rootless, the uid is the caller's own: never swept, only the run's namespace is.
+        let slotUID = sandbox.isRootless ? nil : uid
         // A supervisor of this slot that crashed may have left something behind;
         // a normal run leaves nothing (see the sweep after it).
         if !group.processes().isEmpty {
             _ = group.killAll(timeout: 2)
-            StraySweeper.sweep(uid: uid)
+            StraySweeper.sweep(uid: slotUID)
         }
         try group.prepare(limits: spec.limits, devices: spec.devices.compactMap(DeviceNumber.init(path:)))
 
         // Everything init is told is known before it starts, so no error leaves it waiting.
         let initConfiguration = try InitConfiguration(
-            spec: spec, uid: uid, gid: uid, rootDirectory: sandbox.configuration.stateDirectory + "/root",
-            networkNamespace: spec.network == .none ? try sandbox.networks.path(forSlot: spec.slot) : nil, cgroupProcs: group.procsFiles)
+            spec: spec, uid: uid, gid: sandbox.gid(forSlot: spec.slot), rootDirectory: sandbox.configuration.stateDirectory + "/root",
+            // A kept namespace belongs to the host's user namespace, which a rootless init cannot join.
+            networkNamespace: spec.network == .none && !sandbox.isRootless ? try sandbox.networks.path(forSlot: spec.slot) : nil,
+            cgroupProcs: group.procsFiles, rootless: sandbox.isRootless)
         let streams = try StandardStreams(spec: spec)
         var config = try Pipe(), status = try Pipe(), control = try Pipe()
         let helper = try HelperProcess.spawn(
@@ -59,9 +63,15 @@ struct Supervisor: ~Copyable {
         // Once init has exited the kernel has killed and reaped every process
         // of its pid namespace, so the namespace only needs a scan when init
         // had to be killed from outside; the slot's uid is checked always.
-        StraySweeper.sweep(uid: uid, pidNamespace: watch.forced ? watch.pidNamespace : nil)
-        return watch.report(usage: group.usage())
+        StraySweeper.sweep(uid: slotUID, pidNamespace: watch.forced ? watch.pidNamespace : nil)
+        if let childUsage = watch.outcome.childUsage { group.settle(childUsage: childUsage) }
+        var report = watch.report(usage: group.usage())
+        if sandbox.isRootless { report.notes = (report.notes ?? []) + [Self.rootlessNote] }
+        return report
     }
+
+    /// What a rootless run's report says of itself, so no one reads more into it.
+    static let rootlessNote = "rootless sandbox: memory was sampled every 100 ms (the processes' anonymous memory, summed), not held by a cgroup: the batch system's cgroup is the hard bound; a failed fork is not told apart from other failures"
 }
 
 /// The supervisor's state while a run is live.
@@ -74,6 +84,8 @@ private struct Watch {
     let limits: LimitWatch
     /// The highest reading of the monitor (VRAM), if one watches the run.
     var monitoredPeak: UInt64?
+    /// The highest memory the supervisor read itself, where the group has no counter (rootless).
+    var sampledMemoryPeak: UInt64 = 0
     var outcome = RunOutcome()
     var startedAt: Double?
     var endedAt: Double?
@@ -165,9 +177,16 @@ private struct Watch {
                 return 50
             }
         }
+        if let memory = group.sampleMemory() {
+            sampledMemoryPeak = max(sampledMemoryPeak, memory)
+            if memory > spec.limits.memory {
+                stop(for: .memory)
+                return 50
+            }
+        }
         let seconds = limits.secondsUntilNextCheck(real: real, cpu: cpu, stall: stall)
-        // A monitor is sampled every 100 ms: VRAM has no kernel counter to wait on.
-        let ceiling: Double = monitor == nil ? 5000 : 100
+        // A monitor (VRAM) or a group without a memory counter is sampled every 100 ms: there is no kernel counter to wait on.
+        let ceiling: Double = monitor == nil && !group.samplesMemory ? 5000 : 100
         return Int32(min(max((seconds * 1000).rounded(.up), 1), ceiling))
     }
 
@@ -192,7 +211,10 @@ private struct Watch {
             // The program is over; init now ends the rest and copies the workspace back.
             if endedAt == nil { endedAt = MonotonicClock.now() }
         case .none:
-            if pidNamespace == nil, let pid = outcome.initPID { pidNamespace = StraySweeper.pidNamespace(of: pid) }
+            if pidNamespace == nil, let pid = outcome.initPID {
+                pidNamespace = StraySweeper.pidNamespace(of: pid)
+                group.follow(initPID: pid)
+            }
             if outcome.ending != nil && endedAt == nil { endedAt = MonotonicClock.now() }
         }
     }
@@ -216,7 +238,7 @@ private struct Watch {
         let stall = Double(usage.cpuStallNanoseconds) / 1e9
         let metrics = Metrics(
             cpuTime: cpu, realTime: real, idlenessTime: LimitWatch.idleness(real: real, cpu: cpu, stall: stall),
-            memory: usage.peakMemory, vram: monitoredPeak)
+            memory: max(usage.peakMemory, sampledMemoryPeak), vram: monitoredPeak)
         let notes = outcome.notes(limits: spec.limits) + (monitor?.notes() ?? [])
         return RunReport(
             verdict: outcome.verdict(usage: usage, limits: spec.limits), metrics: metrics,

@@ -118,6 +118,13 @@ int config_read(int fd, struct config *cfg) {
             if (number(v1, &n) || number(v2, &g)) goto bad;
             cfg->owner_uid = (uid_t)n;
             cfg->owner_gid = (gid_t)g;
+        } else if (!strcmp(key, "userns")) {
+            NEED(v1); NEED(v2);
+            unsigned long long g;
+            if (number(v1, &n) || number(v2, &g)) goto bad;
+            cfg->userns = 1;
+            cfg->outer_uid = (uid_t)n;
+            cfg->outer_gid = (gid_t)g;
         } else if (!strcmp(key, "copy_ms")) { NEED(v1); if (number(v1, &cfg->copy_ms)) goto bad;
         } else if (!strcmp(key, "copyback")) {
             /* bytes, entries, depth */

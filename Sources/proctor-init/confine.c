@@ -91,7 +91,9 @@ void confine_and_exec(const struct config *cfg, const int *cgroup_fds, int in_fd
     for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) fail(error_pipe, "capbset");
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-    if (setgroups(0, NULL) < 0) fail(error_pipe, "setgroups");
+    /* (In a user namespace setgroups is refused, by design: the caller's own
+     * supplementary groups, unmapped, stay with it.) */
+    if (!cfg->userns && setgroups(0, NULL) < 0) fail(error_pipe, "setgroups");
     if (setresgid(cfg->gid, cfg->gid, cfg->gid) < 0) fail(error_pipe, "setresgid");
     if (setresuid(cfg->uid, cfg->uid, cfg->uid) < 0) fail(error_pipe, "setresuid");
     /* Leaving root empties the permitted and effective sets, not the

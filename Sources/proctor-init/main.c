@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -50,6 +51,21 @@ static int pump(struct stream *s, unsigned long long limit) {
     return 1;
 }
 
+/* Rootless mode: a user namespace in which only the caller's own uid and gid
+ * exist, mapped to themselves. Inside it this process holds the capabilities
+ * that building the sandbox needs (namespaces, mounts), over nothing outside;
+ * the program, exec'd under a non-zero uid, keeps none of them. */
+static int enter_user_namespace(const struct config *cfg) {
+    char map[64];
+    if (unshare(CLONE_NEWUSER) < 0) return -1;
+    /* setgroups must be refused before an unprivileged gid_map may be written. */
+    if (write_file("/proc/self/setgroups", "deny") < 0) return -1;
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)cfg->outer_uid, (unsigned)cfg->outer_uid);
+    if (write_file("/proc/self/uid_map", map) < 0) return -1;
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)cfg->outer_gid, (unsigned)cfg->outer_gid);
+    return write_file("/proc/self/gid_map", map);
+}
+
 int main(void) {
     static struct config cfg;
     /* Nothing but our six descriptors may reach the sandbox, whatever the
@@ -64,6 +80,10 @@ int main(void) {
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
         status_sendf("error", "pipe: %s", strerror(errno));
+        return 1;
+    }
+    if (cfg.userns && enter_user_namespace(&cfg) < 0) {
+        status_sendf("error", "creating the user namespace (rootless mode): %s", strerror(errno));
         return 1;
     }
     if (unshare(CLONE_NEWPID) < 0) {

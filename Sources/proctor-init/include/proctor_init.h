@@ -75,6 +75,9 @@ struct config {
     unsigned long long copy_bytes;   /* copy-back bounds; 0 means none */
     unsigned copy_entries;
     int copy_depth;
+    int userns;                   /* rootless: a user namespace mapping only outer_uid/outer_gid, to themselves */
+    uid_t outer_uid;
+    gid_t outer_gid;
 };
 
 int config_read(int fd, struct config *cfg);
