@@ -15,7 +15,8 @@ struct SlurmOptions: ParsableArguments {
     var stepProgram: String?
 
     /// The Slurm settings, or `nil` without `--slurm`; checks the options belong together.
-    func settings() throws -> SlurmSettings? {
+    /// `rootless`: the steps run the rootless sandbox too.
+    func settings(rootless: Bool) throws -> SlurmSettings? {
         guard slurm else {
             if spool != nil || partition != nil || account != nil || qos != nil || stepProgram != nil {
                 throw ValidationError("--spool, --partition, --account, --qos and --step-program go with --slurm")
@@ -29,6 +30,6 @@ struct SlurmOptions: ParsableArguments {
         guard (1...10_000).contains(maxJobs) else { throw ValidationError("--max-jobs takes 1 to 10000, not \(maxJobs)") }
         guard slurmPoll >= 0.1 else { throw ValidationError("--slurm-poll takes at least 0.1 seconds") }
         return SlurmSettings(partition: partition, account: account, qos: qos, pollInterval: slurmPoll,
-                             stepCommand: stepProgram.map { [$0, "slurm-step"] })
+                             stepCommand: stepProgram.map { [$0, "slurm-step"] }, rootless: rootless)
     }
 }

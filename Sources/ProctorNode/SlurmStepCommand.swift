@@ -13,13 +13,14 @@ public struct SlurmStepCommand: AsyncParsableCommand {
     public init() {}
 
     @Option(help: "The job's directory in the spool (<spool>/jobs/<job id>).") var jobDir: String
-    @Option(help: "First sandbox slot the steps on this node use.") var firstSlot = 200
+    @Option(help: "First sandbox slot the steps on this node use.") var firstSlot = 3000
     @Option(help: "Sandbox slots the steps on this node share.") var slots = 64
     @Option(help: "NVML library.") var nvml = NVML.defaultPath
+    @Flag(help: "Run the rootless sandbox (this node gives the job no root).") var rootless = false
 
     public func run() async throws {
         guard jobDir.hasPrefix("/") else { throw ValidationError("--job-dir must be an absolute path, not '\(jobDir)'") }
-        let step = SlurmStep(jobDirectory: jobDir, slots: firstSlot..<(firstSlot + max(1, slots)), nvmlPath: nvml,
+        let step = SlurmStep(jobDirectory: jobDir, slots: firstSlot..<(firstSlot + max(1, slots)), nvmlPath: nvml, rootless: rootless,
                              logger: Logger(label: "proctor.slurm-step"))
         try await step.run()
     }

@@ -27,6 +27,8 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "NVML library (default: the driver's libnvidia-ml.so.1, if any).") var nvml = NVML.defaultPath
     @OptionGroup var environmentOptions: EnvironmentOptions
     @OptionGroup var slurmOptions: SlurmOptions
+    @Flag(help: "Without root: the rootless sandbox, with weaker guarantees (see README); with --slurm, on the compute nodes too.")
+    var rootless = false
 
     public func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -41,7 +43,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         }
         let environments = try environmentOptions.settings(wheelhouse: environmentOptions.wheelhouse, cache: environmentOptions.environmentCache)
         let logger = Logger(label: "proctor.worker")
-        let slurm = try slurmOptions.settings()
+        let slurm = try slurmOptions.settings(rootless: rootless)
         // Through Slurm, the job files live in the spool on the cluster's shared file system.
         let workDir = absolutePath(slurm == nil ? self.workDir : slurmOptions.spool ?? "")
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
@@ -67,7 +69,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         }
         let broker = HTTPBroker(client: ProctorClient(server: url, token: token), slots: slots, labels: labels)
         let worker = Worker(
-            broker: broker, catalog: catalog, sandbox: try Sandbox(),
+            broker: broker, catalog: catalog, sandbox: try Sandbox(configuration: .init(rootless: rootless)),
             configuration: WorkerConfiguration(id: "remote", slots: slots, dataDirectory: workDir, heartbeat: heartbeat, firstSlot: firstSlot,
                                                keepsJobFiles: false, environments: environments),
             capacity: capacity, gpus: gpus, slurm: slurm,

@@ -38,7 +38,8 @@ struct EnvironmentBuilder: Sendable {
         let uid = sandbox.uid(forSlot: settings.buildSlot)
         chown(output, uid, uid)
 
-        let fetcher = WheelFetcher(tools: root + "/.tools", timeout: settings.buildTime, asNobody: true)
+        // Rootless, there is no other user to download as.
+        let fetcher = WheelFetcher(tools: root + "/.tools", timeout: settings.buildTime, asNobody: !sandbox.isRootless)
         let pip = URL(fileURLWithPath: try await fetcher.tool(python: python)).deletingLastPathComponent().deletingLastPathComponent().path
         let wheels: String
         if let wheelhouse = settings.wheelhouse {
@@ -54,7 +55,7 @@ struct EnvironmentBuilder: Sendable {
         guard FileManager.default.isExecutableFile(atPath: output + "/bin/python") else {
             throw EnvironmentProblem("the build left no bin/python in the environment")
         }
-        Self.ownByRoot(output)
+        if !sandbox.isRootless { Self.ownByRoot(output) }
         guard rename(output, root + "/" + recipe.identity) == 0 else {
             throw EnvironmentProblem("moving the built environment into the cache failed: \(String(cString: strerror(errno)))")
         }

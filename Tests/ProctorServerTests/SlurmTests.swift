@@ -21,16 +21,24 @@ struct SlurmTests {
         return environment
     }
 
-    /// A `proctor-worker --slurm` process for `server`, as an operator starts one on a submit node.
-    static func startBridge(_ node: String, for server: TestServer, maxJobs: Int = 2) async throws -> Process {
+    /// A `proctor-worker --slurm` process for `server`, as an operator starts one on a submit node;
+    /// with `asUser`, started as that user (no root) with `--rootless`, from a copy of the binaries it may run.
+    static func startBridge(_ node: String, for server: TestServer, maxJobs: Int = 2, asUser user: UInt32? = nil) async throws -> Process {
         let token = try #require(try await server.client(node, role: .worker).token)
         let spool = server.directory + "/spool"
         try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Built.proctorWorker)
-        process.arguments = ["--server", server.url, "--token", token, "--competitions", server.directory + "/competitions",
-                             "--slurm", "--spool", spool, "--partition", "proctor", "--max-jobs", String(maxJobs),
-                             "--slurm-poll", "0.3", "--heartbeat", "0.5"]
+        var arguments = ["--server", server.url, "--token", token, "--competitions", server.directory + "/competitions",
+                         "--slurm", "--spool", spool, "--partition", "proctor", "--max-jobs", String(maxJobs),
+                         "--slurm-poll", "0.3", "--heartbeat", "0.5"]
+        if let user {
+            chown(spool, user, user)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", try unprivilegedBinaries() + "/proctor-worker", "--rootless"] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Built.proctorWorker)
+        }
+        process.arguments = arguments
         process.environment = environment
         let log = server.directory + "/\(node).log"
         FileManager.default.createFile(atPath: log, contents: nil)
@@ -40,6 +48,18 @@ struct SlurmTests {
         process.standardError = handle
         try process.run()
         return process
+    }
+
+    /// `proctor-worker` and `proctor-init` copied where any user may run them
+    /// (the build may sit under a directory closed to others); Slurm runs the step from there too.
+    static func unprivilegedBinaries() throws -> String {
+        let directory = NSTemporaryDirectory() + "proctor-slurm-bin-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for name in ["proctor-worker", "proctor-init"] {
+            try FileManager.default.copyItem(atPath: Built.root + "/.build/debug/" + name, toPath: directory + "/" + name)
+        }
+        chmod(directory, 0o755)
+        return directory
     }
 
     /// Runs a Slurm command and returns what it printed.
@@ -211,5 +231,24 @@ struct SlurmTests {
         #expect(try await Self.slurmJobs(of: id).map(\.state) == ["COMPLETED"])
         let log = (try? String(contentsOfFile: server.directory + "/cluster.log", encoding: .utf8)) ?? ""
         #expect(log.contains("following the job's Slurm job again"))
+    }
+
+    @Test func aBridgeWithoutRootRunsItsJobsInTheRootlessSandboxOnTheComputeNodes() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 5)
+        defer { Task { await server.stop() } }
+        let nobody: UInt32 = 65534
+        let bridge = try await Self.startBridge("cluster", for: server, asUser: nobody)
+        defer { bridge.terminate() }
+        let alice = try await server.client("alice")
+        let solution = try Data(contentsOf: URL(fileURLWithPath: Built.root + "/examples/iris/solution.py"))
+        let id = try #require(try await alice.submit(competition: "iris", fileName: "solution.py", contents: solution).json?["id"] as? String)
+        let job = try await server.waitForEnd(alice, id, timeout: .seconds(90))
+        #expect(job["state"] as? String == "succeeded")
+        #expect((job["score"] as? Double ?? 0) > 0.9)
+        // The step ran as the bridge's user, in the rootless sandbox, and its report says what that means.
+        let notes = (job["solution"] as? [String: Any])?["notes"] as? [String] ?? []
+        #expect(notes.contains { $0.hasPrefix("rootless sandbox:") })
+        let users = try await Self.slurm(["squeue", "--noheader", "--states=all", "--name=proctor-\(id)", "--format=%U"])
+        #expect(users.trimmingCharacters(in: .whitespacesAndNewlines) == String(nobody))
     }
 }

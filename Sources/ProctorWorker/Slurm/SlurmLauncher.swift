@@ -126,7 +126,7 @@ struct SlurmLauncher: JobLauncher {
         try JSONEncoder().encode(ticket).write(to: URL(fileURLWithPath: paths.root + "/" + SlurmStepTicket.fileName), options: .atomic)
         let script = try stepScript()
         let request = SlurmRequest(job: job, competition: competition, paths: paths, settings: settings)
-        return try await commands.submit(request.options, script: script, arguments: settings.stepCommand + ["--job-dir", paths.root])
+        return try await commands.submit(request.options, script: script, arguments: settings.stepCommand + ["--job-dir", paths.root] + (settings.rootless ? ["--rootless"] : []))
     }
 
     /// A two-line batch script that runs its arguments: the step's command

@@ -16,9 +16,11 @@ public struct SlurmSettings: Sendable {
     public var memoryMargin: UInt64
     /// Seconds of Slurm time limit beyond the two stages' wall times (start, copy, an environment's first use).
     public var timeMargin: Double
+    /// Whether the steps run the rootless sandbox (compute nodes that give no root; see README).
+    public var rootless: Bool
 
     public init(partition: String? = nil, account: String? = nil, qos: String? = nil, pollInterval: Double = 5,
-                stepCommand: [String]? = nil, memoryMargin: UInt64 = 256 << 20, timeMargin: Double = 120) {
+                stepCommand: [String]? = nil, memoryMargin: UInt64 = 256 << 20, timeMargin: Double = 120, rootless: Bool = false) {
         self.partition = partition
         self.account = account
         self.qos = qos
@@ -26,5 +28,6 @@ public struct SlurmSettings: Sendable {
         self.stepCommand = stepCommand ?? [Sandbox.Configuration.besideExecutable("proctor-worker"), "slurm-step"]
         self.memoryMargin = memoryMargin
         self.timeMargin = timeMargin
+        self.rootless = rootless
     }
 }

@@ -17,9 +17,12 @@ public struct SlurmStep: Sendable {
     /// Sandbox slots this node's steps share: each step takes the first free one.
     public var slots: Range<Int>
     public var nvmlPath: String
+    /// Whether the sandbox runs rootless (this node gives the job no root).
+    public var rootless: Bool
     public var logger: Logger
 
-    public init(jobDirectory: String, slots: Range<Int>, nvmlPath: String = NVML.defaultPath, logger: Logger) {
+    public init(jobDirectory: String, slots: Range<Int>, nvmlPath: String = NVML.defaultPath, rootless: Bool = false, logger: Logger) {
+        self.rootless = rootless
         self.jobDirectory = jobDirectory
         self.slots = slots
         self.nvmlPath = nvmlPath
@@ -66,7 +69,7 @@ public struct SlurmStep: Sendable {
                         + (competition.disabledReason.map { " (\($0))" } ?? "") + ", not \(job.competitionVersion): is the shared file system in step?")
         }
         let sandbox: Sandbox
-        do { sandbox = try Sandbox() } catch { return fail("the sandbox cannot run on this node: \(error)") }
+        do { sandbox = try Sandbox(configuration: .init(rootless: rootless)) } catch { return fail("the sandbox cannot run on this node: \(error)") }
         // The slot is this step's for its whole run: both stages, and no other step of this node.
         guard let (slot, slotLock) = Self.claimSlot(in: slots, directory: sandbox.configuration.stateDirectory) else {
             return fail("every sandbox slot of this node (\(slots)) is taken by other steps")
