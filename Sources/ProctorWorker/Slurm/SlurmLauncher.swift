@@ -38,7 +38,7 @@ struct SlurmLauncher: JobLauncher {
         do {
             // The newest Slurm job of this job, if it is still on its way or left its report:
             // one that failed without one (its node died) is over, and the job is run again.
-            let newest = try await queue.jobs(named: Self.name(of: job), fresh: true).first
+            let newest = try await queue.jobs(named: Self.name(of: job), maxAge: 0).first
             if let found = newest, !found.state.isTerminal || stepReport(paths) != nil {
                 slurmID = found.id
                 logger.notice("following the job's Slurm job again", metadata: ["slurm_job": "\(found.id)"])
@@ -56,13 +56,16 @@ struct SlurmLauncher: JobLauncher {
     }
 
     /// Watches the Slurm job until it ends, keeping the lease (the worker's
-    /// heartbeat) while it waits; cancelled, it cancels the Slurm job.
+    /// heartbeat) while it waits; cancelled, it cancels the Slurm job. It looks
+    /// soon after submitting (a short job ends within a second) and then less
+    /// often, up to the poll interval: a long job costs slurmctld little.
     private func follow(_ slurmID: Int, job: Job, paths: JobPaths, started: @escaping @Sendable (String) async -> Bool,
                         logger: Logger) async -> JobUpdate? {
         var reportedStart = false
+        var wait = min(0.1, settings.pollInterval)
         while true {
             do {
-                try await Task.sleep(for: .seconds(settings.pollInterval))
+                try await Task.sleep(for: .seconds(wait))
             } catch {
                 await cancel(slurmID, logger: logger)
                 return JobUpdate(state: .cancelled, reason: "cancelled; Slurm job \(slurmID) cancelled",
@@ -70,7 +73,8 @@ struct SlurmLauncher: JobLauncher {
             }
             let seen: SlurmJob?
             do {
-                seen = try await queue.jobs(named: Self.name(of: job)).first { $0.id == slurmID }
+                seen = try await queue.jobs(named: Self.name(of: job), maxAge: wait).first { $0.id == slurmID }
+                wait = min(wait * 2, settings.pollInterval)
             } catch {
                 // slurmctld may be restarting: the Slurm job goes on; keep the lease and look again.
                 logger.warning("asking Slurm about the job failed", metadata: ["slurm_job": "\(slurmID)", "error": "\(error)"])

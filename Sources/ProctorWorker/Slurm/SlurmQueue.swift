@@ -13,11 +13,11 @@ actor SlurmQueue {
         self.interval = interval
     }
 
-    /// The jobs named `name`, newest first, as of a look at most one interval
-    /// old (or a look taken now, when `fresh`). Throws when `squeue` fails.
-    func jobs(named name: String, fresh: Bool = false) async throws -> [SlurmJob] {
-        let stale = takenAt.map { ContinuousClock.now - $0 > .seconds(interval) } ?? true
-        if fresh || stale {
+    /// The jobs named `name`, newest first, as of a look at most `maxAge`
+    /// seconds old (one interval by default; 0: a look taken now). Throws when `squeue` fails.
+    func jobs(named name: String, maxAge: Double? = nil) async throws -> [SlurmJob] {
+        let stale = takenAt.map { ContinuousClock.now - $0 > .seconds(maxAge ?? interval) } ?? true
+        if stale {
             let look = looking ?? Task { [commands] in try await commands.jobs() }
             looking = look
             defer { looking = nil }

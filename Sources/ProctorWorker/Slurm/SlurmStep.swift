@@ -30,7 +30,9 @@ public struct SlurmStep: Sendable {
     }
 
     /// Runs the job and writes its report; throws only when not even a report can be written.
-    /// SIGTERM (Slurm's cancel and time limit) stops the sandbox at once and reports the job cancelled.
+    /// SIGTERM (Slurm ending the job: a cancel, its time limit, its node taken
+    /// down, a preemption) stops the sandbox at once and writes no report:
+    /// Slurm's own state then says why, and the worker maps that.
     public func run() async throws {
         let update = await withTaskGroup(of: JobUpdate?.self) { group in
             group.addTask { await self.execute() }
@@ -38,12 +40,13 @@ public struct SlurmStep: Sendable {
                 for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) { return nil }
                 return nil
             }
-            var result: JobUpdate?
-            while let value = await group.next() {
-                if let value { result = value }
-                group.cancelAll()
-            }
-            return result ?? JobUpdate(state: .cancelled, reason: "cancelled in Slurm", error: JobError(.cancelled, "the job was cancelled"))
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let update else {
+            logger.notice("stopped by Slurm before the job ended; no report")
+            throw CancellationError()
         }
         let report = try JSONEncoder().encode(WorkerReport(update))
         try report.write(to: URL(fileURLWithPath: jobDirectory + "/" + SlurmStepTicket.reportName), options: Data.WritingOptions.atomic)
