@@ -15,6 +15,9 @@ struct LocalLauncher: JobLauncher {
 
     func launch(_ job: Job, competition: Competition, slot: Int, paths: JobPaths,
                 started: @escaping @Sendable (String) async -> Bool) async -> JobUpdate? {
+        var logger = self.logger
+        logger[metadataKey: "job"] = "\(job.id)"
+        logger[metadataKey: "request"] = "\(job.requestID)"
         var environment: EnvironmentLease?
         if let recipe = competition.recipe {
             // Evicted or not built since the lease was asked for: the job goes back to the queue.

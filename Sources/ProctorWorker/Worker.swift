@@ -42,17 +42,15 @@ public struct WorkerConfiguration: Sendable {
 
 /// The job pipeline of one node, the same inside `proctor serve` and in
 /// `proctor worker`: claims jobs through its broker in fair order, runs them in
-/// the sandbox, keeps their leases alive, reports the outcome, and cleans its
-/// slot before the next job. On graceful shutdown it stops claiming and
-/// finishes what it runs.
+/// the sandbox (or, with `slurm`, as Slurm jobs), keeps their leases alive,
+/// reports the outcome, and cleans its slot before the next job. On graceful
+/// shutdown it stops claiming and finishes what it runs.
 public final class Worker: Service, Sendable {
     let broker: any JobBroker
     let catalog: CompetitionCatalog
     let launcher: any JobLauncher
     let configuration: WorkerConfiguration
     let capacity: NodeCapacity
-    /// The node's GPUs, if it has any.
-    let gpus: GPUAllocator?
     let logger: Logger
     /// The competitions' environments built on this node.
     public let environments: EnvironmentCache
@@ -63,7 +61,6 @@ public final class Worker: Service, Sendable {
                 capacity: NodeCapacity = NodeCapacity(), gpus: GPUAllocator? = nil, slurm: SlurmSettings? = nil, logger: Logger) {
         self.broker = broker
         self.capacity = capacity
-        self.gpus = gpus
         self.catalog = catalog
         self.configuration = configuration
         self.logger = logger
