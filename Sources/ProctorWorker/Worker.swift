@@ -213,7 +213,10 @@ public final class Worker: Service, Sendable {
             return
         }
         // nil: the lease was lost before the job started; nothing to report.
-        guard let update = launched else { return }
+        guard let update = launched else {
+            discardFiles(of: job)
+            return
+        }
         await finish(job, update, logger: logger)
     }
 
@@ -245,6 +248,10 @@ public final class Worker: Service, Sendable {
         } catch {
             logger.warning("publishing the logs failed", metadata: ["error": "\(error)"])
         }
+        // The files go before the report: once reported, the job may come back
+        // to this very node (an infrastructure failure retried) and its new
+        // attempt's files must not be removed under it.
+        discardFiles(of: job)
         do {
             if try await broker.report(job, update) == false {
                 logger.warning("the store refused the report: this worker no longer holds the job")
@@ -255,8 +262,11 @@ public final class Worker: Service, Sendable {
             logger.error("reporting the job failed", metadata: ["error": "\(error)"])
         }
         if update.state == .errored && update.error?.type == .infrastructure { await doorbell.ring() }
-        if !configuration.keepsJobFiles {
-            try? FileManager.default.removeItem(atPath: JobPaths(dataDirectory: configuration.dataDirectory, jobID: job.id).root)
-        }
+    }
+
+    /// Removes a job's files from this node, unless they are the service's own (``WorkerConfiguration/keepsJobFiles``).
+    private func discardFiles(of job: Job) {
+        guard !configuration.keepsJobFiles else { return }
+        try? FileManager.default.removeItem(atPath: JobPaths(dataDirectory: configuration.dataDirectory, jobID: job.id).root)
     }
 }
