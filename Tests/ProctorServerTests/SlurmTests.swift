@@ -199,7 +199,11 @@ struct SlurmTests {
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(states == ["NODE_FAIL", "PENDING"])
-            #expect(try await server.store.job(id: id)?.state == .leased)
+            // Pending longer than a lease lasts (5 s): the worker keeps the lease, nothing lapses.
+            try await Task.sleep(for: .seconds(7))
+            let waiting = try await server.store.job(id: id)
+            #expect(waiting?.state == .leased && waiting?.attempts == 2)
+            #expect(try await Self.slurmJobs(of: id).map(\.state) == ["NODE_FAIL", "PENDING"])
             _ = try await Self.slurm(["scontrol", "update", "nodename=\(host)", "state=resume"])
         } catch {
             // The node comes back for the tests after this one, whatever happened here.
@@ -233,6 +237,33 @@ struct SlurmTests {
         #expect(log.contains("following the job's Slurm job again"))
     }
 
+    @Test func aJobThatFinishedWhileItsBridgeWasDownIsReportedFromItsStepNotRunAgain() async throws {
+        let server = try await TestServer(slots: 0, leaseSeconds: 2)
+        defer { Task { await server.stop() } }
+        let first = try await Self.startBridge("cluster", for: server)
+        let alice = try await server.client("alice")
+        let id = try #require(try await server.submitShell(alice, "sleep 2; echo 0.5 > out.txt", expectedTime: 30)["id"] as? String)
+        try await Self.waitUntilRunning(server, id)
+        kill(first.processIdentifier, SIGKILL)
+        try await waitForExit(first)
+        // The Slurm job ends while no worker watches it.
+        var states: [String] = []
+        for _ in 0..<300 {
+            states = try await Self.slurmJobs(of: id).map(\.state)
+            if states == ["COMPLETED"] { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(states == ["COMPLETED"])
+        let second = try await Self.startBridge("cluster", for: server)
+        defer { second.terminate() }
+        let job = try await server.waitForEnd(alice, id, timeout: .seconds(60))
+        #expect(job["state"] as? String == "succeeded")
+        #expect(job["score"] as? Double == 0.5)
+        #expect(try await Self.slurmJobs(of: id).map(\.state) == ["COMPLETED"])
+        let log = (try? String(contentsOfFile: server.directory + "/cluster.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("found the report of the job's earlier Slurm job"))
+    }
+
     @Test func aBridgeWithoutRootRunsItsJobsInTheRootlessSandboxOnTheComputeNodes() async throws {
         let server = try await TestServer(slots: 0, leaseSeconds: 5)
         defer { Task { await server.stop() } }
@@ -250,5 +281,22 @@ struct SlurmTests {
         #expect(notes.contains { $0.hasPrefix("rootless sandbox:") })
         let users = try await Self.slurm(["squeue", "--noheader", "--states=all", "--name=proctor-\(id)", "--format=%U"])
         #expect(users.trimmingCharacters(in: .whitespacesAndNewlines) == String(nobody))
+    }
+
+    @Test func aWorkerMisconfiguredForSlurmSaysWhatIsWrongAndDoesNotStart() async throws {
+        let server = try await TestServer(slots: 0)
+        defer { Task { await server.stop() } }
+        let token = try #require(try await server.client("cluster", role: .worker).token)
+        let common = ["--server", server.url, "--token", token, "--competitions", server.directory + "/competitions"]
+        // No spool: bad usage, before anything starts.
+        let noSpool = try await runToEnd(Built.proctorWorker, common + ["--slurm"], environment: Self.environment, includingErrors: true)
+        #expect(noSpool.status == 2)
+        #expect(noSpool.output.contains("--slurm needs --spool DIR"))
+        // A partition Slurm does not know: refused at start, with Slurm's own words.
+        let spool = server.directory + "/spool"
+        let unknown = try await runToEnd(Built.proctorWorker, common + ["--slurm", "--spool", spool, "--partition", "no-such-partition"],
+                                         environment: Self.environment, includingErrors: true)
+        #expect(unknown.status != 0)
+        #expect(unknown.output.contains("no-such-partition"))
     }
 }

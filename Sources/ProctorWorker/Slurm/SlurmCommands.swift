@@ -72,6 +72,11 @@ struct SlurmCommands: Sendable {
         if let partition { arguments.append("--partition=\(partition)") }
         return try await run(arguments).split(whereSeparator: \.isNewline).compactMap(SlurmNode.init(line:))
     }
+
+    /// The fields of a line the commands print with `|` between them (`--format=%i|%j|…`).
+    static func fields(_ line: Substring) -> [String] {
+        line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+    }
 }
 
 /// One line of `squeue`: a Slurm job's id, name, state and node.
@@ -82,7 +87,7 @@ struct SlurmJob: Equatable, Sendable {
     var node: String
 
     init?(line: Substring) {
-        let fields = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        let fields = SlurmCommands.fields(line)
         guard fields.count >= 4, let id = Int(fields[0]) else { return nil }
         self.id = id
         name = fields[1]
@@ -101,7 +106,7 @@ struct SlurmNode: Equatable, Sendable {
     var gres: String
 
     init?(line: Substring) {
-        let fields = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        let fields = SlurmCommands.fields(line)
         guard fields.count >= 5 else { return nil }
         name = fields[0]
         state = fields[1]

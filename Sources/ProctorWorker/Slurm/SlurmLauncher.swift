@@ -35,11 +35,17 @@ struct SlurmLauncher: JobLauncher {
         var logger = self.logger
         logger[metadataKey: "job"] = "\(job.id)"
         let slurmID: Int
+        // A step that finished while no worker watched (this one was down longer
+        // than Slurm remembers finished jobs) left its report: that is the outcome.
+        if let report = stepReport(paths) {
+            logger.notice("found the report of the job's earlier Slurm job")
+            return await started("ran as an earlier Slurm job") ? report : nil
+        }
         do {
-            // The newest Slurm job of this job, if it is still on its way or left its report:
-            // one that failed without one (its node died) is over, and the job is run again.
+            // The newest Slurm job of this job, if it is still on its way: one that
+            // ended without a report (its node died) is over, and the job is run again.
             let newest = try await queue.jobs(named: Self.name(of: job), maxAge: 0).first
-            if let found = newest, !found.state.isTerminal || stepReport(paths) != nil {
+            if let found = newest, !found.state.isTerminal {
                 slurmID = found.id
                 logger.notice("following the job's Slurm job again", metadata: ["slurm_job": "\(found.id)"])
             } else {
