@@ -18,6 +18,7 @@ public struct SlurmStepCommand: AsyncParsableCommand {
     @Option(help: "NVML library.") var nvml = NVML.defaultPath
     @Flag(help: "Run the rootless sandbox (this node gives the job no root).") var rootless = false
 
+    /// Runs the step; exits non-zero when it could not even write a report (Slurm then says FAILED).
     public func run() async throws {
         guard jobDir.hasPrefix("/") else { throw ValidationError("--job-dir must be an absolute path, not '\(jobDir)'") }
         let step = SlurmStep(jobDirectory: jobDir, slots: firstSlot..<(firstSlot + max(1, slots)), nvmlPath: nvml, rootless: rootless,

@@ -25,6 +25,7 @@ public struct Sandbox: Sendable {
         /// device controller guards device nodes. See README, "Rootless mode".
         public var rootless: Bool
 
+        /// The helper beside the executable, the state directory for the mode, pool uids from 1,900,000.
         public init(helperPath: String? = nil, stateDirectory: String? = nil, uidBase: UInt32 = 1_900_000, rootless: Bool = false) {
             self.helperPath = helperPath ?? Self.defaultHelperPath()
             self.stateDirectory = stateDirectory ?? Self.defaultStateDirectory(rootless: rootless)

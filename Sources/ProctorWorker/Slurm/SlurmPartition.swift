@@ -11,6 +11,7 @@ public actor SlurmPartition {
     private var nodes: [SlurmNode] = []
     private var takenAt: ContinuousClock.Instant?
 
+    /// The partition (`nil`: the cluster's default), `sinfo` asked at most every `interval` seconds.
     public init(partition: String?, interval: Double = 30, logger: Logger) {
         self.partition = partition
         self.interval = interval

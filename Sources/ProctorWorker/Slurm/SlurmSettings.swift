@@ -19,6 +19,7 @@ public struct SlurmSettings: Sendable {
     /// Whether the steps run the rootless sandbox (compute nodes that give no root; see README).
     public var rootless: Bool
 
+    /// The settings; `stepCommand` defaults to `proctor-worker slurm-step` beside the running executable.
     public init(partition: String? = nil, account: String? = nil, qos: String? = nil, pollInterval: Double = 5,
                 stepCommand: [String]? = nil, memoryMargin: UInt64 = 256 << 20, timeMargin: Double = 120, rootless: Bool = false) {
         self.partition = partition

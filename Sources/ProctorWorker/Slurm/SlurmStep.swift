@@ -16,11 +16,14 @@ public struct SlurmStep: Sendable {
     public var jobDirectory: String
     /// Sandbox slots this node's steps share: each step takes the first free one.
     public var slots: Range<Int>
+    /// The NVML library for the GPUs Slurm gave the job.
     public var nvmlPath: String
     /// Whether the sandbox runs rootless (this node gives the job no root).
     public var rootless: Bool
+    /// Where the step says what it did (Slurm keeps it in the job's `slurm.log`).
     public var logger: Logger
 
+    /// A step for the job whose spool directory is `jobDirectory`.
     public init(jobDirectory: String, slots: Range<Int>, nvmlPath: String = NVML.defaultPath, rootless: Bool = false, logger: Logger) {
         self.rootless = rootless
         self.jobDirectory = jobDirectory
