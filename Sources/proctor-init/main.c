@@ -83,7 +83,12 @@ int main(void) {
         return 1;
     }
     if (cfg.userns && enter_user_namespace(&cfg) < 0) {
-        status_sendf("error", "creating the user namespace (rootless mode): %s", strerror(errno));
+        int saved = errno;
+        status_sendf("error", "creating the user namespace (rootless mode): %s%s", strerror(saved),
+                     saved == EPERM || saved == ENOSPC || saved == EACCES
+                         ? " (this machine may forbid unprivileged user namespaces: see sysctl user.max_user_namespaces, "
+                           "kernel.unprivileged_userns_clone or kernel.apparmor_restrict_unprivileged_userns)"
+                         : "");
         return 1;
     }
     if (unshare(CLONE_NEWPID) < 0) {

@@ -217,15 +217,21 @@ struct SlurmTests {
         #expect(reasons.contains { $0.contains("retrying after an infrastructure failure") && $0.contains("NODE_FAIL") })
     }
 
-    @Test func aBridgeKilledAndRestartedFollowsItsSlurmJobInsteadOfRunningItAgain() async throws {
+    /// A server (2 s leases) whose Slurm worker was SIGKILLed while its job, running `script`, ran.
+    static func jobWhoseBridgeWasKilled(running script: String) async throws -> (TestServer, ProctorClient, String) {
         let server = try await TestServer(slots: 0, leaseSeconds: 2)
-        defer { Task { await server.stop() } }
-        let first = try await Self.startBridge("cluster", for: server)
+        let first = try await startBridge("cluster", for: server)
         let alice = try await server.client("alice")
-        let id = try #require(try await server.submitShell(alice, "sleep 6; echo 1 > out.txt", expectedTime: 30)["id"] as? String)
-        try await Self.waitUntilRunning(server, id)
+        let id = try #require(try await server.submitShell(alice, script, expectedTime: 30)["id"] as? String)
+        try await waitUntilRunning(server, id)
         kill(first.processIdentifier, SIGKILL)
         try await waitForExit(first)
+        return (server, alice, id)
+    }
+
+    @Test func aBridgeKilledAndRestartedFollowsItsSlurmJobInsteadOfRunningItAgain() async throws {
+        let (server, alice, id) = try await Self.jobWhoseBridgeWasKilled(running: "sleep 6; echo 1 > out.txt")
+        defer { Task { await server.stop() } }
         let second = try await Self.startBridge("cluster", for: server)
         defer { second.terminate() }
         let job = try await server.waitForEnd(alice, id, timeout: .seconds(60))
@@ -238,14 +244,8 @@ struct SlurmTests {
     }
 
     @Test func aJobThatFinishedWhileItsBridgeWasDownIsReportedFromItsStepNotRunAgain() async throws {
-        let server = try await TestServer(slots: 0, leaseSeconds: 2)
+        let (server, alice, id) = try await Self.jobWhoseBridgeWasKilled(running: "sleep 2; echo 0.5 > out.txt")
         defer { Task { await server.stop() } }
-        let first = try await Self.startBridge("cluster", for: server)
-        let alice = try await server.client("alice")
-        let id = try #require(try await server.submitShell(alice, "sleep 2; echo 0.5 > out.txt", expectedTime: 30)["id"] as? String)
-        try await Self.waitUntilRunning(server, id)
-        kill(first.processIdentifier, SIGKILL)
-        try await waitForExit(first)
         // The Slurm job ends while no worker watches it.
         var states: [String] = []
         for _ in 0..<300 {
