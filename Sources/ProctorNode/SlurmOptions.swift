@@ -26,7 +26,6 @@ struct SlurmOptions: ParsableArguments {
         guard let spool, spool.hasPrefix("/") else {
             throw ValidationError("--slurm needs --spool DIR: an absolute path on the file system the compute nodes share")
         }
-        _ = spool
         guard (1...10_000).contains(maxJobs) else { throw ValidationError("--max-jobs takes 1 to 10000, not \(maxJobs)") }
         guard slurmPoll >= 0.1 else { throw ValidationError("--slurm-poll takes at least 0.1 seconds") }
         return SlurmSettings(partition: partition, account: account, qos: qos, pollInterval: slurmPoll,

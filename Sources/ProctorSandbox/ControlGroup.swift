@@ -35,10 +35,11 @@ protocol ControlGroup: Sendable {
     func killAll(timeout: Double) -> Bool
     /// Whether the supervisor must read memory itself (``sampleMemory()``), having no counter that holds a limit.
     var samplesMemory: Bool { get }
-    /// The run's memory now, for a group whose limit is not the kernel's; `nil` where the kernel holds it.
+    /// The run's memory as of the latest ``sampleCPU()``, for a group whose limit is not the kernel's; `nil` where the kernel holds it.
     func sampleMemory() -> UInt64?
-    /// The run's init has started (host pid): a group without a cgroup finds the run's processes through it.
-    func follow(initPID: Int32)
+    /// The run's init has started (host pid) in its pid namespace (as ``StraySweeper/pidNamespace(of:)``
+    /// reads it): a group without a cgroup finds the run's processes through them.
+    func follow(initPID: Int32, namespace: String?)
     /// What init says its reaped children used, once they all ended: the measure of a group without counters.
     func settle(childUsage: (cpuNanoseconds: UInt64, peakMemory: UInt64))
 }
@@ -47,7 +48,7 @@ protocol ControlGroup: Sendable {
 extension ControlGroup {
     var samplesMemory: Bool { false }
     func sampleMemory() -> UInt64? { nil }
-    func follow(initPID: Int32) {}
+    func follow(initPID: Int32, namespace: String?) {}
     func settle(childUsage: (cpuNanoseconds: UInt64, peakMemory: UInt64)) {}
 }
 

@@ -14,17 +14,16 @@ import Glibc
 final class PidNamespaceGroup: ControlGroup {
     /// The run's init and its pid namespace (read while init lived: a pid may
     /// be reused, the namespace a process is in says whose it is).
-    private let state = Mutex<(initPID: Int32, namespace: String?, final: CgroupUsage?)>((0, nil, nil))
+    private let state = Mutex<(initPID: Int32, namespace: String?, memory: UInt64, final: CgroupUsage?)>((0, nil, 0, nil))
     private static let ticks = Double(max(1, sysconf(Int32(_SC_CLK_TCK))))
 
     var procsFiles: [String] { [] }
 
     func prepare(limits: Limits, devices: [DeviceNumber]) throws {
-        state.withLock { $0 = (0, nil, nil) }
+        state.withLock { $0 = (0, nil, 0, nil) }
     }
 
-    func follow(initPID: Int32) {
-        let namespace = StraySweeper.pidNamespace(of: initPID)
+    func follow(initPID: Int32, namespace: String?) {
         state.withLock { $0.initPID = initPID; $0.namespace = namespace }
     }
 
@@ -33,33 +32,33 @@ final class PidNamespaceGroup: ControlGroup {
     }
 
     /// The CPU time of the run's processes (init's own excepted) and of those
-    /// already reaped; no pressure stall is known.
+    /// already reaped; no pressure stall is known. The same look at `/proc`
+    /// reads their memory, which ``sampleMemory()`` then gives.
     func sampleCPU() -> (cpu: UInt64, stall: UInt64) {
         let initPID = state.withLock { $0.initPID }
         guard initPID > 0 else { return (0, 0) }
-        var ticks: UInt64 = 0
+        var ticks: UInt64 = 0, pages: UInt64 = 0
         for pid in processes() {
             guard let fields = Self.statFields(pid), fields.count > 14 else { continue }
             // utime, stime, cutime, cstime: fields 14–17, counted after the command's closing parenthesis.
             let own = (UInt64(fields[11]) ?? 0) + (UInt64(fields[12]) ?? 0)
             let reaped = (UInt64(fields[13]) ?? 0) + (UInt64(fields[14]) ?? 0)
             ticks += pid == initPID ? reaped : own + reaped
+            // Anonymous resident memory (`statm`: resident less file-backed and shared).
+            if pid != initPID, let memory = ControlFile.read("/proc/\(pid)/statm")?.split(separator: " "), memory.count > 2,
+                let resident = UInt64(memory[1]), let shared = UInt64(memory[2]) {
+                pages += resident > shared ? resident - shared : 0
+            }
         }
+        let sampledMemory = pages * Self.pageSize
+        state.withLock { $0.memory = sampledMemory }
         return (UInt64(Double(ticks) / Self.ticks * 1e9), 0)
     }
 
     var samplesMemory: Bool { true }
 
-    /// The anonymous resident memory of the run's processes, summed (`statm`: resident less file-backed and shared).
-    func sampleMemory() -> UInt64? {
-        var pages: UInt64 = 0
-        for pid in processes() {
-            guard let fields = ControlFile.read("/proc/\(pid)/statm")?.split(separator: " "), fields.count > 2,
-                let resident = UInt64(fields[1]), let shared = UInt64(fields[2]) else { continue }
-            pages += resident > shared ? resident - shared : 0
-        }
-        return pages * Self.pageSize
-    }
+    /// The run's processes' anonymous memory, summed, as of the latest ``sampleCPU()``.
+    func sampleMemory() -> UInt64? { state.withLock { $0.memory } }
 
     private static let pageSize = UInt64(max(1, sysconf(Int32(_SC_PAGESIZE))))
 

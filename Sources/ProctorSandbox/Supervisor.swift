@@ -213,7 +213,7 @@ private struct Watch {
         case .none:
             if pidNamespace == nil, let pid = outcome.initPID {
                 pidNamespace = StraySweeper.pidNamespace(of: pid)
-                group.follow(initPID: pid)
+                group.follow(initPID: pid, namespace: pidNamespace)
             }
             if outcome.ending != nil && endedAt == nil { endedAt = MonotonicClock.now() }
         }

@@ -176,7 +176,7 @@ struct AdminController {
         guard user.id != (try context.requirePrincipal()).user.id else {
             throw Problem.conflict("an admin cannot disable themselves; ask another admin", slug: "cannot-disable-self")
         }
-        try await state.store.setUserDisabled(id: user.id, true)
+        try await state.disableUser(id: user.id)
         return try JSONResponse.make(UserResource(name: user.name, disabled: true))
     }
 
@@ -208,7 +208,7 @@ struct AdminController {
 
     @Sendable func revoke(_ request: Request, context: ProctorRequestContext) async throws -> Response {
         guard let id = context.parameters.get("id", as: Int64.self) else { throw Problem.badRequest("token id must be a number") }
-        guard try await state.store.revokeToken(id: id, at: Date()) else { throw Problem.notFound("no active token \(id)") }
+        guard try await state.revokeToken(id: id) else { throw Problem.notFound("no active token \(id)") }
         return try JSONResponse.make(["revoked": id])
     }
 

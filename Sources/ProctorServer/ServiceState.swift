@@ -113,6 +113,21 @@ struct ServiceState: Sendable {
     /// Says this replica just ended a session or a token: its pages stop at once.
     func sessionsChanged() { sessions.removeAll() }
 
+    /// Revokes a token, from the API or a page alike: this replica's pages
+    /// signed in with it stop at once (others within their cache's second).
+    /// False when no active token has that id.
+    func revokeToken(id: Int64) async throws -> Bool {
+        let revoked = try await store.revokeToken(id: id, at: Date())
+        sessionsChanged()
+        return revoked
+    }
+
+    /// Disables a user (their tokens and pages stop working), from the API or a page alike.
+    func disableUser(id: Int64) async throws {
+        try await store.setUserDisabled(id: id, true)
+        sessionsChanged()
+    }
+
     /// The leaderboard of `competition` as of now (public before its end, when its grader gives public scores).
     func leaderboard(_ competition: Competition) async throws -> Leaderboard {
         let id = competition.id

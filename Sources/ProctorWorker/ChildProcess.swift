@@ -21,6 +21,13 @@ enum ChildProcess {
         process.standardOutput = log
         process.standardError = log
         do { try process.run() } catch { return nil }
+        return await wait(for: process, timeout: timeout)
+    }
+
+    /// Waits for a started `process` on a thread of its own, killing it after
+    /// `timeout` seconds: its exit status (a signal's number negated), or
+    /// `nil` when it was killed for the time.
+    static func wait(for process: Process, timeout: Double) async -> Int32? {
         let pid = process.processIdentifier
         return await withTaskGroup(of: Int32?.self) { group in
             group.addTask {

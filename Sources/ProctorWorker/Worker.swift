@@ -68,7 +68,7 @@ public final class Worker: Service, Sendable {
                                             settings: configuration.environments, logger: logger)
         self.environments = environments
         if let slurm {
-            launcher = SlurmLauncher(settings: slurm, spool: configuration.dataDirectory, competitions: catalog.root, logger: logger)
+            launcher = SlurmLauncher(settings: slurm, spool: configuration.dataDirectory, logger: logger)
         } else {
             launcher = LocalLauncher(runner: JobRunner(sandbox: sandbox, dataDirectory: configuration.dataDirectory, logger: logger),
                                      environments: environments, gpus: gpus, node: configuration.id, logger: logger)

@@ -22,8 +22,9 @@ struct SlurmTests {
     }
 
     /// A `proctor-worker --slurm` process for `server`, as an operator starts one on a submit node;
-    /// with `asUser`, started as that user (no root) with `--rootless`, from a copy of the binaries it may run.
-    static func startBridge(_ node: String, for server: TestServer, maxJobs: Int = 2, asUser user: UInt32? = nil) async throws -> Process {
+    /// with `asUser`, started as that user (no root) with `--rootless`, from `binaries` (see ``unprivilegedBinaries()``).
+    static func startBridge(_ node: String, for server: TestServer, maxJobs: Int = 2,
+                            asUser user: (id: UInt32, binaries: String)? = nil) async throws -> Process {
         let token = try #require(try await server.client(node, role: .worker).token)
         let spool = server.directory + "/spool"
         try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
@@ -32,9 +33,9 @@ struct SlurmTests {
                          "--slurm", "--spool", spool, "--partition", "proctor", "--max-jobs", String(maxJobs),
                          "--slurm-poll", "0.3", "--heartbeat", "0.5"]
         if let user {
-            chown(spool, user, user)
+            chown(spool, user.id, user.id)
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", try unprivilegedBinaries() + "/proctor-worker", "--rootless"] + arguments
+            arguments = ["--reuid=\(user.id)", "--regid=\(user.id)", "--clear-groups", user.binaries + "/proctor-worker", "--rootless"] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: Built.proctorWorker)
         }
@@ -268,8 +269,13 @@ struct SlurmTests {
         let server = try await TestServer(slots: 0, leaseSeconds: 5)
         defer { Task { await server.stop() } }
         let nobody: UInt32 = 65534
-        let bridge = try await Self.startBridge("cluster", for: server, asUser: nobody)
-        defer { bridge.terminate() }
+        let binaries = try Self.unprivilegedBinaries()
+        let bridge = try await Self.startBridge("cluster", for: server, asUser: (nobody, binaries))
+        defer {
+            bridge.terminate()
+            bridge.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: binaries)
+        }
         let alice = try await server.client("alice")
         let solution = try Data(contentsOf: URL(fileURLWithPath: Built.root + "/examples/iris/solution.py"))
         let id = try #require(try await alice.submit(competition: "iris", fileName: "solution.py", contents: solution).json?["id"] as? String)
@@ -297,6 +303,6 @@ struct SlurmTests {
         let unknown = try await runToEnd(Built.proctorWorker, common + ["--slurm", "--spool", spool, "--partition", "no-such-partition"],
                                          environment: Self.environment, includingErrors: true)
         #expect(unknown.status != 0)
-        #expect(unknown.output.contains("no-such-partition"))
+        #expect(unknown.output.contains("Slurm lists no node in partition no-such-partition"))
     }
 }

@@ -116,8 +116,7 @@ struct WebAdminController {
         struct Form: Decodable { var _csrf: String? }
         try WebController.checkCSRF(try await WebController.form(Form.self, from: request)._csrf, context: context)
         guard let id = Int64(context.parameters.get("id") ?? "") else { throw Problem.badRequest("name a token by its number") }
-        _ = try await state.store.revokeToken(id: id, at: Date())
-        state.sessionsChanged()
+        guard try await state.revokeToken(id: id) else { throw Problem.notFound("no active token \(id)") }
         context.logger.info("token revoked", metadata: ["token": "\(id)"])
         return WebPage.redirect("/admin/users")
     }

@@ -26,20 +26,15 @@ struct SlurmCommands: Sendable {
         do { try process.run() } catch {
             throw Failure(description: "\(arguments[0]) could not start: \(error); is Slurm installed on this node?")
         }
-        let pid = process.processIdentifier, timeout = self.timeout
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(timeout))
-            kill(pid, SIGKILL)
-        }
-        defer { watchdog.cancel() }
-        // Both pipes are read to their end at once, so neither can fill and stall the command.
+        // Both pipes are read to their end while it runs, so neither can fill and stall the command.
         async let stdout = BlockingThread.run { output.fileHandleForReading.readDataToEndOfFile() }
         async let stderr = BlockingThread.run { error.fileHandleForReading.readDataToEndOfFile() }
+        let status = await ChildProcess.wait(for: process, timeout: timeout)
         let (out, err) = await (stdout, stderr)
-        await BlockingThread.run { process.waitUntilExit() }
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+        guard status == 0 else {
             let said = String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw Failure(description: "\(arguments[0]) failed (\(process.terminationReason == .exit ? "exit \(process.terminationStatus)" : "killed")): \(said)")
+            let how = status.map { $0 < 0 ? "killed by signal \(-$0)" : "exit \($0)" } ?? "killed after \(Int(timeout)) s"
+            throw Failure(description: "\(arguments[0]) failed (\(how)): \(said)")
         }
         return String(decoding: out, as: UTF8.self)
     }

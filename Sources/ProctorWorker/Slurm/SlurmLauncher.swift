@@ -14,15 +14,13 @@ import ProctorWire
 struct SlurmLauncher: JobLauncher {
     let settings: SlurmSettings
     let spool: String
-    let competitions: String
     let logger: Logger
     let commands: SlurmCommands
     let queue: SlurmQueue
 
-    init(settings: SlurmSettings, spool: String, competitions: String, logger: Logger) {
+    init(settings: SlurmSettings, spool: String, logger: Logger) {
         self.settings = settings
         self.spool = spool
-        self.competitions = competitions
         self.logger = logger
         commands = SlurmCommands()
         queue = SlurmQueue(commands: commands, interval: settings.pollInterval)
