@@ -10,14 +10,8 @@ import Testing
 @Suite struct BackupTests {
     static let binary = Built.proctor
 
-    func serve(_ directory: String, data: String, port: Int) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--data-dir", data, "--competitions", directory + "/competitions", "--port", String(port), "--slots", "0"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    func serve(_ directory: String, data: String) async throws -> ServedProcess {
+        try await ServedProcess.start(["--data-dir", data, "--competitions", directory + "/competitions", "--slots", "0"])
     }
 
     @Test func aBackupTakenUnderSubmissionsRestoresEveryAcknowledgedJob() async throws {
@@ -26,10 +20,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         let issued = try await TokenIssuer(store: try await JobStore(sqlitePath: directory + "/data/proctor.sqlite"))
             .issue(user: "alice", role: .user, label: "", expiresIn: nil)
-        let port = Int.random(in: 20000...40000)
-        let server = try serve(directory, data: directory + "/data", port: port)
-        defer { if server.isRunning { server.terminate() } }
-        let alice = ProctorClient(server: "http://127.0.0.1:\(port)", token: issued.text)
+        let server = try await serve(directory, data: directory + "/data")
+        defer { server.terminate() }
+        let alice = ProctorClient(server: server.url, token: issued.text)
         func submit() async throws -> String? {
             let submitted = try? await alice.submit(competition: "shell", fileName: "solution.sh", contents: Data("echo 1 > out.txt".utf8))
             return submitted?.status == 201 ? submitted?.json?["id"] as? String : nil
@@ -45,16 +38,14 @@ import Testing
         let backup = try await runToEnd(Self.binary, ["admin", "backup", "--data-dir", directory + "/data", "--to", directory + "/backup"])
         #expect(backup.status == 0, "\(backup.output)")
         _ = await more.value
-        kill(server.processIdentifier, SIGTERM)
-        try await waitForExit(server)
+        try await server.stop()
 
         let restore = try await runToEnd(Self.binary, ["admin", "restore", "--from", directory + "/backup", "--data-dir", directory + "/restored"])
         #expect(restore.status == 0, "\(restore.output)")
         #expect(restore.output.contains("proctor serve --data-dir"))
-        let port2 = Int.random(in: 20000...40000)
-        let restored = try serve(directory, data: directory + "/restored", port: port2)
+        let restored = try await serve(directory, data: directory + "/restored")
         defer { restored.terminate() }
-        let again = ProctorClient(server: "http://127.0.0.1:\(port2)", token: issued.text)
+        let again = ProctorClient(server: restored.url, token: issued.text)
         var found = 0
         for id in acknowledged {
             for _ in 0..<100 {

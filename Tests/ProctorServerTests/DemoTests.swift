@@ -5,26 +5,16 @@ import Testing
 /// `proctor serve --demo`, a newcomer's first command: it prints a working
 /// token and the lines to paste, and a later demo start revokes the earlier token.
 @Suite struct DemoTests {
-    static let binary = Built.proctor
-
     /// Starts `proctor serve --demo` on `directory` and returns it with what it printed once ready.
-    func startDemo(_ directory: String, port: Int) async throws -> (Process, String) {
-        let output = directory + "/demo-\(port).out"
-        FileManager.default.createFile(atPath: output, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--demo", "--data-dir", directory + "/data", "--competitions", directory + "/competitions",
-                             "--port", String(port), "--slots", "0"]
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+    func startDemo(_ directory: String) async throws -> (ServedProcess, String) {
+        let served = try await ServedProcess.start(["--demo", "--data-dir", directory + "/data", "--competitions", directory + "/competitions", "--slots", "0"])
         for _ in 0..<300 {
-            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            if text.contains("Stop the server") { return (process, text) }
+            let text = served.output
+            if text.contains("Stop the server") { return (served, text) }
             try await Task.sleep(for: .milliseconds(50))
         }
-        process.terminate()
-        throw CocoaError(.fileReadUnknown)
+        served.terminate()
+        throw ServeFailure(text: "the demo printed no instructions:\n\(served.output)")
     }
 
     func token(in text: String) throws -> String {
@@ -35,9 +25,8 @@ import Testing
     @Test func theDemoPrintsAWorkingTokenAndTheLinesToPasteAndRevokesTheLastOne() async throws {
         let directory = NSTemporaryDirectory() + "proctor-demo-" + UUID().uuidString
         try TestServer.makeCompetitions(in: directory + "/competitions", extra: { _ in })
-        let port = Int.random(in: 20000...40000)
-        let (first, printed) = try await startDemo(directory, port: port)
-        let server = "http://127.0.0.1:\(port)"
+        let (first, printed) = try await startDemo(directory)
+        let server = first.url
         #expect(printed.contains("export PROCTOR_SERVER=\(server)"))
         #expect(printed.contains("submit --competition"))
         // The command it prints is one that exists, and the pages are offered too.
@@ -47,14 +36,12 @@ import Testing
         #expect(printed.contains("open \(server)/ in a browser"))
         let firstToken = try token(in: printed)
         #expect(try await ProctorClient(server: server, token: firstToken).send(.GET, "/v1/competitions").status == 200)
-        kill(first.processIdentifier, SIGTERM)
-        try await waitForExit(first)
+        try await first.stop()
 
-        let port2 = Int.random(in: 20000...40000)
-        let (second, printedAgain) = try await startDemo(directory, port: port2)
+        let (second, printedAgain) = try await startDemo(directory)
         defer { second.terminate() }
         let secondToken = try token(in: printedAgain)
-        let server2 = "http://127.0.0.1:\(port2)"
+        let server2 = second.url
         #expect(secondToken != firstToken)
         #expect(try await ProctorClient(server: server2, token: secondToken).send(.GET, "/v1/competitions").status == 200)
         #expect(try await ProctorClient(server: server2, token: firstToken).send(.GET, "/v1/competitions").status == 401)

@@ -49,40 +49,24 @@ import Testing
     @Test func aJobAcceptedWith201SurvivesKill9() async throws {
         let directory = NSTemporaryDirectory() + "proctor-kill-" + UUID().uuidString
         try TestServer.makeCompetitions(in: directory + "/competitions", extra: { _ in })
-        let binary = Built.proctor
-        func start(slots: Int) throws -> (Process, Int) {
-            let port = Int.random(in: 20000...40000)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions",
-                                 "--port", String(port), "--slots", String(slots),
-                                 "--first-slot", String(TestServer.slotBase.add(10, ordering: .relaxed).newValue)]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return (process, port)
+        func start(slots: Int) async throws -> ServedProcess {
+            try await ServedProcess.start(["--data-dir", directory + "/data", "--competitions", directory + "/competitions", "--slots", String(slots),
+                                           "--first-slot", String(TestServer.slotBase.add(10, ordering: .relaxed).newValue)])
         }
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         let issued = try await TokenIssuer(store: try await JobStore(sqlitePath: directory + "/data/proctor.sqlite")).issue(user: "alice", role: .user, label: "", expiresIn: nil)
 
-        let (server, port) = try start(slots: 0)
-        let client = ProctorClient(server: "http://127.0.0.1:\(port)", token: issued.text)
-        var id: String?
-        for _ in 0..<100 where id == nil {
-            if let response = try? await client.submit(competition: "shell", fileName: "solution.sh", contents: Data("echo 4 > out.txt".utf8)) {
-                #expect(response.status == 201)
-                id = response.json?["id"] as? String
-            } else {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        kill(server.processIdentifier, SIGKILL)
-        server.waitUntilExit()
-        let jobID = try #require(id)
+        let server = try await start(slots: 0)
+        defer { server.terminate() }
+        let response = try await ProctorClient(server: server.url, token: issued.text)
+            .submit(competition: "shell", fileName: "solution.sh", contents: Data("echo 4 > out.txt".utf8))
+        #expect(response.status == 201)
+        let jobID = try #require(response.json?["id"] as? String)
+        try await server.stop(signal: SIGKILL)
 
-        let (restarted, port2) = try start(slots: 1)
-        defer { restarted.terminate(); restarted.waitUntilExit() }
-        let client2 = ProctorClient(server: "http://127.0.0.1:\(port2)", token: issued.text)
+        let restarted = try await start(slots: 1)
+        defer { restarted.terminate() }
+        let client2 = ProctorClient(server: restarted.url, token: issued.text)
         var state = ""
         for _ in 0..<300 {
             if let job = try? await client2.call(.GET, "/v1/jobs/\(jobID)").json, let s = job["state"] as? String {
@@ -92,7 +76,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
         }
         let detail = state == "succeeded" ? "" : (try? await client2.send(.GET, "/v1/jobs/\(jobID)").text) ?? ""
-        #expect(state == "succeeded", "\(detail)")
+        #expect(state == "succeeded", "\(detail)\n\(restarted.output)")
     }
 
     @Test func aLateReportFromALostWorkerIsRefused() async throws {

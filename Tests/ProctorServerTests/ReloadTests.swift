@@ -35,16 +35,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         let issued = try await TokenIssuer(store: try await JobStore(sqlitePath: directory + "/data/proctor.sqlite"))
             .issue(user: "alice", role: .user, label: "", expiresIn: nil)
-        let port = Int.random(in: 20000...40000)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Built.proctor)
-        process.arguments = ["serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions",
-                             "--port", String(port), "--slots", "0"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { process.terminate() }
-        let alice = ProctorClient(server: "http://127.0.0.1:\(port)", token: issued.text)
+        let served = try await ServedProcess.start(["--data-dir", directory + "/data", "--competitions", directory + "/competitions", "--slots", "0"])
+        defer { served.terminate() }
+        let process = served.process
+        let alice = ProctorClient(server: served.url, token: issued.text)
         func ids() async -> [String] {
             ((try? await alice.call(.GET, "/v1/competitions").json?["competitions"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
         }

@@ -66,26 +66,14 @@ import Testing
         let url = try await JobStore.createScratchDatabase(serverURL: base)
         let directory = NSTemporaryDirectory() + "proctor-pgserve-" + UUID().uuidString
         try TestServer.makeCompetitions(in: directory + "/competitions", extra: { _ in })
-        let binary = Built.proctor
-        let port = Int.random(in: 20000...40000)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions",
-                             "--port", String(port), "--slots", "0", "--database", url]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-
         // The server made the schema itself; a token made now works through it.
-        var healthy = false
-        for _ in 0..<200 where !healthy {
-            healthy = (try? await ProctorClient(server: "http://127.0.0.1:\(port)", token: nil).call(.GET, "/readyz").status) == 200
-            if !healthy { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(healthy)
+        let served = try await ServedProcess.start(["--data-dir", directory + "/data", "--competitions", directory + "/competitions",
+                                                    "--slots", "0", "--database", url])
+        defer { served.terminate() }
+        let process = served.process
+        #expect(try await ProctorClient(server: served.url, token: nil).call(.GET, "/readyz").status == 200)
         let issued = try await TokenIssuer(store: try await JobStore(postgresURL: url)).issue(user: "alice", role: .user, label: "", expiresIn: nil)
-        let alice = ProctorClient(server: "http://127.0.0.1:\(port)", token: issued.text)
+        let alice = ProctorClient(server: served.url, token: issued.text)
         #expect(try await alice.submit(competition: "shell", fileName: "solution.sh", contents: Data("echo 1 > out.txt".utf8)).status == 201)
 
         kill(process.processIdentifier, SIGTERM)

@@ -37,23 +37,11 @@ import Testing
             manifest.maxExpectedTime = 120
             try JSONEncoder().encode(manifest).write(to: URL(fileURLWithPath: root + "/long/competition.json"))
         }
-        let port = Int.random(in: 20000...40000)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Built.proctor)
-        process.arguments = ["serve", "--data-dir", directory + "/data", "--competitions", directory + "/competitions",
-                             "--port", String(port), "--slots", String(slots), "--max-running", String(slots),
-                             "--first-slot", String(TestServer.slotBase.add(10, ordering: .relaxed).newValue)]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        let server = "http://127.0.0.1:\(port)"
-        var ready = false
-        for _ in 0..<200 where !ready {
-            ready = (try? await ProctorClient(server: server, token: nil).call(.GET, "/readyz").status) == 200
-            if !ready { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        try #require(ready)
+        let served = try await ServedProcess.start(["--data-dir", directory + "/data", "--competitions", directory + "/competitions",
+                                                    "--slots", String(slots), "--max-running", String(slots),
+                                                    "--first-slot", String(TestServer.slotBase.add(10, ordering: .relaxed).newValue)])
+        defer { served.terminate() }
+        let process = served.process, server = served.url
         let store = try await JobStore(sqlitePath: directory + "/data/proctor.sqlite")
         let issued = try await TokenIssuer(store: store).issue(user: "alice", role: .user, label: "", expiresIn: nil)
         // The patient client, whose pool is not the one most tests share: its crowds
