@@ -157,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProctorSandboxTests",
-            dependencies: ["ProctorSandbox", "proctor-init", "proctor"]
+            dependencies: ["ProctorSandbox", "ProctorRunCommand", "proctor-init", "proctor"]
         ),
         .testTarget(
             name: "ProctorCoreTests",

@@ -1,16 +1,11 @@
 import ArgumentParser
-import ProctorCommandLine
 import ProctorSandbox
-
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// `proctor run`: one command in the sandbox, then its report as JSON. It lives
 /// apart from the service's commands so that the small `proctor` binary runs
-/// it without starting the service's libraries.
+/// it without starting the service's libraries. This is ArgumentParser's
+/// reading of it, for help and for command lines ``RunArguments/plain(_:)``
+/// leaves to it (see there).
 public struct RunCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "run",
@@ -46,79 +41,24 @@ public struct RunCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let sandboxSpec: SandboxSpec
-        do {
-            sandboxSpec = try makeSpec()
-            try sandboxSpec.validate()
-        } catch let error as SandboxError {
-            writeError("proctor run: \(error)")
-            throw ExitCode(2)
-        }
-        let outcome: RunReport
-        do {
-            outcome = try Sandbox(configuration: .init(rootless: rootless)).run(sandboxSpec)
-        } catch SandboxError.invalidSpec(let message) {
-            writeError("proctor run: \(message)")
-            throw ExitCode(2)
-        } catch {
-            writeError("proctor run: \(error)")
-            throw ExitCode.failure
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = String(decoding: try encoder.encode(outcome), as: UTF8.self) + "\n"
-        if let report {
-            do {
-                try Data(json.utf8).write(to: URL(fileURLWithPath: report))
-            } catch {
-                writeError("proctor run: cannot write the report to \(report): \(error)")
-                throw ExitCode.failure
-            }
-        } else {
-            print(json, terminator: "")
-        }
-        if case .internalError(let message) = outcome.verdict {
-            writeError("proctor run: \(message)")
-            throw ExitCode.failure
-        }
+        let status = arguments.execute()
+        if status != 0 { throw ExitCode(status) }
     }
 
-    /// The spec file (if any) with every given flag applied on top.
-    func makeSpec() throws -> SandboxSpec {
-        var result = SandboxSpec(command: [])
-        if let spec {
-            guard let data = FileManager.default.contents(atPath: spec) else {
-                throw SandboxError.invalidSpec("--spec '\(spec)' cannot be read")
-            }
-            do {
-                result = try JSONDecoder().decode(SandboxSpec.self, from: data)
-            } catch {
-                throw SandboxError.invalidSpec("--spec '\(spec)' is not a valid spec: \(error)")
-            }
-        }
-        if !command.isEmpty { result.command = command }
-        if let cpuTime { result.limits.cpuTime = try Quantity.seconds(cpuTime, option: "--cpu-time") }
-        if let idleTime { result.limits.idleTime = try Quantity.seconds(idleTime, option: "--idle-time") }
-        if let wallTime { result.limits.wallTime = try Quantity.seconds(wallTime, option: "--wall-time") }
-        if let memory { result.limits.memory = try Quantity.bytes(memory, option: "--memory") }
-        if let processes { result.limits.processes = try Quantity.bytes(processes, option: "--processes") }
-        if let openFiles { result.limits.openFiles = try Quantity.bytes(openFiles, option: "--open-files") }
-        if let fileSize { result.limits.fileSize = try Quantity.bytes(fileSize, option: "--file-size") }
-        if let disk { result.limits.disk = try Quantity.bytes(disk, option: "--disk") }
-        if let output { result.limits.output = try Quantity.bytes(output, option: "--output") }
-        if let workspace { result.workspace = workspace }
-        if !binds.isEmpty { result.binds = try binds.map(BindMount.init(parsing:)) }
-        if let network {
-            guard let mode = NetworkMode(rawValue: network) else {
-                throw SandboxError.invalidSpec("--network takes none or loopback, not '\(network)'")
-            }
-            result.network = mode
-        }
-        if !environment.isEmpty { result.environment = environment }
-        if let stdin { result.stdin = stdin }
-        if let stdout { result.stdout = stdout }
-        if let stderr { result.stderr = stderr }
-        if let slot { result.slot = slot }
+    /// The options as ``RunArguments`` names them, for the one execution path both readings share.
+    var arguments: RunArguments {
+        var result = RunArguments()
+        let given: [(String, String?)] = [
+            ("cpu-time", cpuTime), ("idle-time", idleTime), ("wall-time", wallTime), ("memory", memory), ("processes", processes),
+            ("open-files", openFiles), ("file-size", fileSize), ("disk", disk), ("output", output), ("workspace", workspace),
+            ("network", network), ("stdin", stdin), ("stdout", stdout), ("stderr", stderr), ("report", report),
+            ("slot", slot.map(String.init)), ("spec", spec),
+        ]
+        for case let (name, value?) in given { result.values[name] = value }
+        result.binds = binds
+        result.environment = environment
+        result.rootless = rootless
+        result.command = command
         return result
     }
 }

@@ -9,17 +9,20 @@ import Glibc
 
 /// `proctor`, the small binary: `proctor run` is handled here with nothing of
 /// the service loaded, so a sandboxed run starts at the cost of the sandbox,
-/// not of the service's libraries; every other command is the full
-/// `proctor-service` beside this binary, executed in this process's place (the
-/// same pid: signals and exit status are the command's own).
+/// not of the service's libraries (a plain command line is not even given to
+/// ArgumentParser, and no concurrency runtime starts: see ``RunArguments``);
+/// every other command is the full `proctor-service` beside this binary,
+/// executed in this process's place (the same pid: signals and exit status
+/// are the command's own).
 @main
-struct ProctorEntry: AsyncParsableCommand {
+struct ProctorEntry: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "proctor", subcommands: [RunCommand.self])
 
-    static func main() async {
+    static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard arguments.first == "run" else { executeService(arguments) }
-        await runAsMain(arguments)
+        if let plain = RunArguments.plain(arguments.dropFirst()) { Glibc.exit(plain.execute()) }
+        runSynchronouslyAsMain(arguments)
     }
 
     /// Replaces this process with `proctor-service` and `arguments`; says what

@@ -69,11 +69,20 @@ import Testing
         (["--env", "=x", "--", "/bin/true"], "--env"),
         ([], "no program"),
         (["--spec", "/nonexistent.json"], "--spec"),
+        (["--bogus", "--", "/bin/true"], "Unknown option '--bogus'"),
+        (["--slot", "first", "--", "/bin/true"], "--slot"),
     ])
     func badUsageExitsTwoAndSaysWhy(arguments: [String], mention: String) async throws {
         let result = try await proctor(arguments)
         #expect(result.status == 2)
         #expect(result.stderr.contains(mention), "stderr: \(result.stderr)")
+    }
+
+    @Test func helpNamesTheCommandAndEveryOption() async throws {
+        let result = try await proctor(["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: proctor run"))
+        #expect(result.stdout.contains("--wall-time") && result.stdout.contains("--rootless"))
     }
 
     @Test func internalErrorExitsOne() async throws {
