@@ -152,7 +152,8 @@ extension RunArguments {
         }
         let outcome: RunReport
         do {
-            outcome = try Sandbox(configuration: .init(rootless: rootless)).run(sandboxSpec)
+            // One run per process: the slot's network namespace stays for the next `proctor run`.
+            outcome = try Sandbox(configuration: .init(rootless: rootless, keepsNetworksMounted: true)).run(sandboxSpec)
         } catch SandboxError.invalidSpec(let message) {
             writeError("proctor run: \(message)")
             return 2

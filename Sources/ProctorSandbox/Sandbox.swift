@@ -24,13 +24,19 @@ public struct Sandbox: Sendable {
         /// left to an outer cgroup (Slurm's) and measured per process, and no
         /// device controller guards device nodes. See README, "Rootless mode".
         public var rootless: Bool
+        /// Whether the slots' network namespaces stay mounted under the state
+        /// directory for later processes (`proctor run`, one run per process)
+        /// rather than held by this one (see ``SlotNetworks``). Not rootless.
+        public var keepsNetworksMounted: Bool
 
         /// The helper beside the executable, the state directory for the mode, pool uids from 1,900,000.
-        public init(helperPath: String? = nil, stateDirectory: String? = nil, uidBase: UInt32 = 1_900_000, rootless: Bool = false) {
+        public init(helperPath: String? = nil, stateDirectory: String? = nil, uidBase: UInt32 = 1_900_000, rootless: Bool = false,
+                    keepsNetworksMounted: Bool = false) {
             self.helperPath = helperPath ?? Self.defaultHelperPath()
             self.stateDirectory = stateDirectory ?? Self.defaultStateDirectory(rootless: rootless)
             self.uidBase = uidBase
             self.rootless = rootless
+            self.keepsNetworksMounted = keepsNetworksMounted && !rootless
         }
 
         /// `/run/proctor`, or for rootless runs a directory of the caller's own
@@ -61,7 +67,7 @@ public struct Sandbox: Sendable {
     public let configuration: Configuration
     let hierarchy: CgroupHierarchy
     /// The slots' kept network namespaces (see ``NetworkMode/none``), shared by copies of this value.
-    let networks = SlotNetworks()
+    let networks: SlotNetworks
 
     /// Checks that this machine can host runs: root (or, rootless, not root),
     /// cgroups (not rootless), the helper.
@@ -89,6 +95,7 @@ public struct Sandbox: Sendable {
         }
         self.configuration = configuration
         self.hierarchy = configuration.rootless ? .none : try CgroupHierarchy.detect()
+        self.networks = SlotNetworks(mountedIn: configuration.keepsNetworksMounted ? configuration.stateDirectory + "/net" : nil)
     }
 
     /// Whether runs are rootless (see ``Configuration/rootless``).

@@ -15,6 +15,8 @@ import Testing
         #expect(Harness.sandbox.hierarchy.group(slot: slot).processes().isEmpty, "the slot's cgroup is not empty")
         let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
         #expect(!mounts.contains(Harness.sandbox.configuration.stateDirectory + "/root"))
+        // A long-lived process holds its slots' network namespaces itself: none is mounted.
+        #expect(!mounts.contains(Harness.sandbox.configuration.stateDirectory + "/net/slot-\(slot) "))
         return run.report
     }
 
