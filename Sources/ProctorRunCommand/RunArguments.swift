@@ -152,8 +152,8 @@ extension RunArguments {
         }
         let outcome: RunReport
         do {
-            // One run per process: the slot's network namespace stays for the next `proctor run`.
-            outcome = try Sandbox(configuration: .init(rootless: rootless, keepsNetworksMounted: true)).run(sandboxSpec)
+            // What later runs reuse stays in the state directory for the next `proctor run`.
+            outcome = try Sandbox(configuration: .init(rootless: rootless, oneRunPerProcess: true)).run(sandboxSpec)
         } catch SandboxError.invalidSpec(let message) {
             writeError("proctor run: \(message)")
             return 2

@@ -7,6 +7,11 @@ import Glibc
 enum ControlFile {
     /// The file's text, or `nil` when it cannot be read.
     static func read(_ path: String) -> String? {
+        readBytes(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The file's bytes (at most about `limit`), or `nil` when it cannot be read.
+    static func readBytes(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -17,9 +22,9 @@ enum ControlFile {
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             result.append(contentsOf: buffer[0..<n])
-            if result.count > 1 << 20 { break }
+            if result.count > limit { break }
         }
-        return String(decoding: result, as: UTF8.self)
+        return result
     }
 
     /// Writes `text`; throws ``SandboxError/unavailable(_:)`` naming the file and errno.

@@ -12,8 +12,9 @@ struct InitConfiguration {
     /// namespace (see ``NetworkMode/none``) for init to join.
     /// `rootless`: in a user namespace mapping only `uid` and `gid` (the caller's), where the
     /// process count is bounded by `RLIMIT_NPROC` (counted per user namespace) instead of a cgroup.
+    /// `filterCache`: where a one-run process keeps the compiled seccomp filter for the next (see ``FilterCache``).
     init(spec: SandboxSpec, uid: UInt32, gid: UInt32, rootDirectory: String, networkNamespace: String?, cgroupProcs: [String],
-         rootless: Bool = false) throws {
+         rootless: Bool = false, filterCache: String? = nil) throws {
         add("root", rootDirectory)
         add("uid", String(uid))
         add("gid", String(gid))
@@ -35,7 +36,7 @@ struct InitConfiguration {
         }
         // The namespace's helper and init count too.
         if rootless { add("rlimit", "nproc", String(limits.processes + 2)) }
-        add("seccomp", Self.hex(try SeccompFilter.program(for: spec.network)))
+        add("seccomp", Self.hex(try SeccompFilter.program(for: spec.network, cacheDirectory: filterCache)))
         for step in MountPlan(uid: uid, gid: gid).steps(for: spec) { tokens += step.tokens }
     }
 

@@ -24,19 +24,21 @@ public struct Sandbox: Sendable {
         /// left to an outer cgroup (Slurm's) and measured per process, and no
         /// device controller guards device nodes. See README, "Rootless mode".
         public var rootless: Bool
-        /// Whether the slots' network namespaces stay mounted under the state
-        /// directory for later processes (`proctor run`, one run per process)
-        /// rather than held by this one (see ``SlotNetworks``). Not rootless.
-        public var keepsNetworksMounted: Bool
+        /// Whether this process makes one run and ends (`proctor run`): then
+        /// what later runs reuse is kept in the state directory for the next
+        /// process instead of in this one — the slots' network namespaces,
+        /// mounted (not rootless; see ``SlotNetworks``), and the compiled
+        /// seccomp filters (see ``SeccompFilter``).
+        public var oneRunPerProcess: Bool
 
         /// The helper beside the executable, the state directory for the mode, pool uids from 1,900,000.
         public init(helperPath: String? = nil, stateDirectory: String? = nil, uidBase: UInt32 = 1_900_000, rootless: Bool = false,
-                    keepsNetworksMounted: Bool = false) {
+                    oneRunPerProcess: Bool = false) {
             self.helperPath = helperPath ?? Self.defaultHelperPath()
             self.stateDirectory = stateDirectory ?? Self.defaultStateDirectory(rootless: rootless)
             self.uidBase = uidBase
             self.rootless = rootless
-            self.keepsNetworksMounted = keepsNetworksMounted && !rootless
+            self.oneRunPerProcess = oneRunPerProcess
         }
 
         /// `/run/proctor`, or for rootless runs a directory of the caller's own
@@ -95,7 +97,8 @@ public struct Sandbox: Sendable {
         }
         self.configuration = configuration
         self.hierarchy = configuration.rootless ? .none : try CgroupHierarchy.detect()
-        self.networks = SlotNetworks(mountedIn: configuration.keepsNetworksMounted ? configuration.stateDirectory + "/net" : nil)
+        // (A rootless run makes a namespace of its own: a kept one would belong to the host's user namespace.)
+        self.networks = SlotNetworks(mountedIn: configuration.oneRunPerProcess && !configuration.rootless ? configuration.stateDirectory + "/net" : nil)
     }
 
     /// Whether runs are rootless (see ``Configuration/rootless``).

@@ -1,4 +1,5 @@
 import CSeccomp
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -17,16 +18,25 @@ import Glibc
 /// `personality` but the default (0) and the query (0xffffffff). A non-native
 /// architecture (the i386 ABI on x86-64) is killed.
 enum SeccompFilter {
-    /// The BPF program for runs with `network`.
-    static func program(for network: NetworkMode) throws -> [UInt8] {
-        switch network {
-        case .none: try offline.get()
-        case .loopback: try online.get()
+    /// The BPF program for runs with `network`, compiled once per process; with
+    /// `cacheDirectory` (a process that makes one run and ends), read from the
+    /// copy an earlier process of the same executable and libseccomp left there,
+    /// or compiled and left there for the next (see ``FilterCache``).
+    static func program(for network: NetworkMode, cacheDirectory: String? = nil) throws -> [UInt8] {
+        if let compiled = compiled.withLock({ $0[network] }) { return compiled }
+        let cache = cacheDirectory.map { FilterCache(directory: $0, network: network) }
+        let program: [UInt8]
+        if let kept = cache?.read() {
+            program = kept
+        } else {
+            program = try build(inet: network == .loopback)
+            cache?.write(program)
         }
+        compiled.withLock { $0[network] = program }
+        return program
     }
 
-    private static let offline = Result { try build(inet: false) }
-    private static let online = Result { try build(inet: true) }
+    private static let compiled = Mutex<[NetworkMode: [UInt8]]>([:])
 
     /// CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET and NEWTIME
     /// (linux/sched.h; Glibc's Swift overlay does not carry them).

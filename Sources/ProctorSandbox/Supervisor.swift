@@ -42,7 +42,8 @@ struct Supervisor: ~Copyable {
             spec: spec, uid: uid, gid: sandbox.gid(forSlot: spec.slot), rootDirectory: sandbox.configuration.stateDirectory + "/root",
             // A kept namespace belongs to the host's user namespace, which a rootless init cannot join.
             networkNamespace: spec.network == .none && !sandbox.isRootless ? try sandbox.networks.path(forSlot: spec.slot) : nil,
-            cgroupProcs: group.procsFiles, rootless: sandbox.isRootless)
+            cgroupProcs: group.procsFiles, rootless: sandbox.isRootless,
+            filterCache: sandbox.configuration.oneRunPerProcess ? sandbox.configuration.stateDirectory : nil)
         let streams = try StandardStreams(spec: spec)
         var config = try Pipe(), status = try Pipe(), control = try Pipe()
         let helper = try HelperProcess.spawn(

@@ -114,6 +114,27 @@ import Testing
         #expect(mounts.contains(" \(kept) "), "no mount at \(kept)")
     }
 
+    /// One run per process: the compiled seccomp filter is kept for the next
+    /// `proctor run`, named by what made it; one made by anything else (here a
+    /// stale file whose program allows everything) is compiled anew, never loaded.
+    @Test func aKeptFilterIsOnlyEverTheOneThisBinaryCompiled() async throws {
+        let path = Harness.sandbox.configuration.stateDirectory + "/seccomp-none.bpf"
+        // A program of one instruction, "allow", under a header no binary writes.
+        let stale = Data("proctor-seccomp 1 exe=0:0:0:0 libseccomp=0.0.0 network=none\n".utf8) + Data([6, 0, 0, 0, 0, 0, 0xff, 0x7f])
+        try stale.write(to: URL(fileURLWithPath: path))
+        let probe = "import socket\ntry:\n socket.socket(socket.AF_INET); print('allowed')\nexcept OSError as e:\n print(e.errno)"
+        let first = try await proctor(["--", "/usr/bin/python3", "-c", probe])
+        #expect(first.stdout.hasPrefix("97\n"), "\(first.stdout)\(first.stderr)")  // EAFNOSUPPORT: the real filter
+        let kept = try Data(contentsOf: URL(fileURLWithPath: path))
+        let header = String(decoding: kept.prefix { $0 != 10 }, as: UTF8.self)
+        #expect(header.hasPrefix("proctor-seccomp 1 exe=") && !header.contains("exe=0:0:0:0") && header.hasSuffix("network=none"), "\(header)")
+        #expect(kept.count > 200)
+        let inode = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
+        let second = try await proctor(["--", "/usr/bin/python3", "-c", probe])
+        #expect(second.stdout.hasPrefix("97\n"))
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int == inode, "the kept filter was compiled again")
+    }
+
     @Test func internalErrorExitsOne() async throws {
         let result = try await proctor(["--", "no-such-program"])
         #expect(result.status == 1)
