@@ -27,10 +27,12 @@ hyperfine -N --warmup 20 --runs "$runs" --export-json /tmp/proctor-bench.json \
 python3 - <<'PY'
 import json
 results = {r["command"]: r for r in json.load(open("/tmp/proctor-bench.json"))["results"]}
-proctor = results["proctor"]["mean"]
+proctor = results["proctor"]
+print(f"  {'':11s} {'median':>10s} {'mean':>18s}   proctor/baseline (median, mean)")
 for name, r in results.items():
     failed = " (failed on this machine)" if any(c != 0 for c in r.get("exit_codes", [0])) else ""
-    print(f"  {name:11s} {r['mean']*1000:7.2f} ms ± {r['stddev']*1000:5.2f}   proctor/{name} = {proctor / r['mean']:.2f}x{failed}")
+    print(f"  {name:11s} {r['median']*1000:7.2f} ms {r['mean']*1000:7.2f} ms ± {r['stddev']*1000:5.2f}"
+          f"   {proctor['median'] / r['median']:.2f}x, {proctor['mean'] / r['mean']:.2f}x{failed}")
 PY
 
 echo "== (2), (3) and (4)"
