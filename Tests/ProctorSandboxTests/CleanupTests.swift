@@ -13,7 +13,7 @@ import Testing
         let uid = Harness.sandbox.uid(forSlot: slot)
         #expect(Harness.processes(ownedBy: uid).isEmpty, "processes of uid \(uid) survived")
         #expect(Harness.sandbox.hierarchy.group(slot: slot).processes().isEmpty, "the slot's cgroup is not empty")
-        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        let mounts = try Harness.mountTable()
         #expect(!mounts.contains(Harness.sandbox.configuration.stateDirectory + "/root"))
         // A long-lived process holds its slots' network namespaces itself: none is mounted.
         #expect(!mounts.contains(Harness.sandbox.configuration.stateDirectory + "/net/slot-\(slot) "))

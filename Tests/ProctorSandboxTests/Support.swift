@@ -50,6 +50,14 @@ enum Harness {
         return path
     }
 
+    /// This process's whole mount table. (`String(contentsOfFile:)` stops at
+    /// procfs's first page, 4 KB: a mount further down would go unseen.)
+    static func mountTable() throws -> String {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/mountinfo"))
+        defer { try? handle.close() }
+        return String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+    }
+
     /// Pids of processes owned by `uid` on the host right now.
     static func processes(ownedBy uid: UInt32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
