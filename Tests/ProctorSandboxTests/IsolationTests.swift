@@ -101,24 +101,9 @@ import Testing
     /// is gone with it. A loopback run gets a namespace of its own.
     @Test func aSlotsKeptNetworkNamespaceCarriesNothingToTheNextRun() async throws {
         let slot = Harness.slot()
-        let listen = """
-            import os, socket, time
-            s = socket.socket(socket.AF_UNIX); s.bind('\\0proctor-left-behind'); s.listen()
-            print(os.readlink('/proc/self/ns/net'))
-            if os.fork() == 0:
-                time.sleep(60)
-            """
-        let first = try await Harness.python(listen) { _ in } configure: { $0.slot = slot }
+        let first = try await Harness.python(Harness.socketLeftBehind) { _ in } configure: { $0.slot = slot }
         #expect(first.report.verdict == .exited(code: 0), "\(first.stderr)")
-        let probe = """
-            import os, socket
-            print(os.readlink('/proc/self/ns/net'))
-            try:
-                socket.socket(socket.AF_UNIX).connect('\\0proctor-left-behind'); print('found')
-            except OSError:
-                print('nothing')
-            print(open('/proc/net/dev').read().count(':'))
-            """
+        let probe = Harness.socketLeftBehindProbe
         let second = try await Harness.python(probe) { _ in } configure: { $0.slot = slot }
         let lines = second.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3, "\(second.stdout)\(second.stderr)")

@@ -50,6 +50,28 @@ enum Harness {
         return path
     }
 
+    /// A Python program that prints its network namespace, listens on an
+    /// abstract socket and leaves a child behind holding it.
+    static let socketLeftBehind = """
+        import os, socket, time
+        s = socket.socket(socket.AF_UNIX); s.bind('\\0proctor-left-behind'); s.listen()
+        print(os.readlink('/proc/self/ns/net'))
+        if os.fork() == 0:
+            time.sleep(60)
+        """
+
+    /// A Python program that prints its network namespace, "found" or "nothing"
+    /// for the socket ``socketLeftBehind`` listens on, and how many interfaces it sees.
+    static let socketLeftBehindProbe = """
+        import os, socket
+        print(os.readlink('/proc/self/ns/net'))
+        try:
+            socket.socket(socket.AF_UNIX).connect('\\0proctor-left-behind'); print('found')
+        except OSError:
+            print('nothing')
+        print(open('/proc/net/dev').read().count(':'))
+        """
+
     /// This process's whole mount table. (`String(contentsOfFile:)` stops at
     /// procfs's first page, 4 KB: a mount further down would go unseen.)
     static func mountTable() throws -> String {
