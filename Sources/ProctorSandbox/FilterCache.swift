@@ -40,6 +40,7 @@ struct FilterCache {
     /// Leaves `program` for the next process; a failure only costs the next one a compile.
     func write(_ program: [UInt8]) {
         let temporary = path + ".\(getpid())"
+        unlink(temporary)  // one left by a killed process that had this pid
         let fd = open(temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { return }
         let bytes = Array(key.utf8) + program

@@ -20,6 +20,7 @@ import Testing
         #expect(!mounts.contains(Harness.sandbox.configuration.stateDirectory + "/root"))
         // A long-lived process holds its slots' network namespaces itself: it mounts none.
         #expect(keptBefore || !mounts.contains(kept), "an in-process run mounted its network namespace")
+        #expect(try Harness.sandbox.networks.path(forSlot: slot).hasPrefix("/proc/\(getpid())/fd/"), "not a descriptor of this process")
         return run.report
     }
 

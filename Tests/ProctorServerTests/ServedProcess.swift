@@ -12,7 +12,9 @@ struct ServedProcess {
     private let outputPath: String
 
     /// What the server has printed so far (its log and, with `--demo`, the instructions).
-    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+    var output: String { Self.read(outputPath) }
+
+    private static func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
     /// Starts `proctor serve` with `arguments` (no `--port`) and returns once it serves;
     /// throws with its output if it exits first or does not serve within `timeout`.
@@ -31,7 +33,7 @@ struct ServedProcess {
         try? sink.close()
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            let text = read(outputPath)
             if let port = servingPort(in: text) {
                 return ServedProcess(process: process, url: "http://127.0.0.1:\(port)", outputPath: outputPath)
             }
@@ -41,8 +43,7 @@ struct ServedProcess {
             try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
-        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        throw ServeFailure(text: "proctor serve did not serve within \(timeout):\n\(text)")
+        throw ServeFailure(text: "proctor serve did not serve within \(timeout):\n\(read(outputPath))")
     }
 
     /// The port in the "proctor is serving" log line (`url=http://HOST:PORT`), once it is there.
@@ -53,9 +54,11 @@ struct ServedProcess {
         return port
     }
 
-    /// Asks it to stop without waiting, for `defer`; a process already ended is left alone.
+    /// Asks it to stop without waiting, for `defer` (a process already ended is
+    /// left alone); its output file goes.
     func terminate() {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        try? FileManager.default.removeItem(atPath: outputPath)
     }
 
     /// Sends `signal` and waits for the process to end; its output file goes with it.
